@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian package Atoll needs to build, run and test.
+# The one list of dependencies: add a package here the moment code uses it.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config
+  clang-14 libclang-rt-14-dev clang-format-14
+  # libraries
+  libboost1.81-dev libfmt-dev libyaml-cpp-dev liburing-dev libisal-dev
+  # unit tests and microbenchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # integration tests: real Kafka clients
+  kcat python3-pytest python3-confluent-kafka python3-kafka
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
