@@ -1,0 +1,36 @@
+#pragma once
+
+#include "config/property.h"
+
+// Typed handles on every registered property, grouped by scope. The
+// definitions (defaults, bounds, documentation) are in properties.cc.
+
+namespace config::properties {
+
+// node
+extern const property<int64_t> node_id;
+extern const property<std::string> log_dir;
+extern const property<std::string> listeners;
+extern const property<std::string> advertised_listeners;
+extern const property<int64_t> smp;
+extern const property<bool> pin_shards;
+extern const property<std::string> log_level;
+extern const property<int64_t> socket_request_max_bytes;
+extern const property<int64_t> shutdown_grace_ms;
+
+// cluster
+extern const property<bool> auto_create_topics_enable;
+extern const property<int64_t> message_max_bytes;
+extern const property<int64_t> num_partitions;
+extern const property<int64_t> default_replication_factor;
+
+// topic
+extern const property<string_list> cleanup_policy;
+extern const property<std::string> compression_type;
+extern const property<int64_t> max_message_bytes;
+extern const property<int64_t> retention_bytes;
+extern const property<int64_t> retention_ms;
+extern const property<int64_t> segment_bytes;
+extern const property<int64_t> segment_ms;
+
+} // namespace config::properties
