@@ -28,6 +28,8 @@ public:
     size_t count() const { return _count; }
     bool closing() const { return _closing; }
 
+    // Refuses further entries from now on.
+    void begin_close() { _closing = true; }
     // Refuses further entries and waits until everything inside has left.
     awaitable<void> close();
 

@@ -64,33 +64,46 @@ std::optional<shard_id> current_shard();
 // The calling thread's shard; asserts that it is one.
 shard_id this_shard();
 
-// Runs fn (returning T or awaitable<T>) on shard `target` and gives its
-// result back on the caller's shard. An exception fn throws is rethrown
-// to the caller.
 template<typename T>
 struct is_awaitable : std::false_type {};
 template<typename T>
-struct is_awaitable<awaitable<T>> : std::true_type {
-    using value_type = T;
-};
+struct is_awaitable<awaitable<T>> : std::true_type {};
 
+// What awaiting submit_to(shard, fn) yields: fn's result, unwrapped from
+// awaitable<> when fn is a coroutine.
+template<typename R>
+struct unwrap_awaitable {
+    using type = R;
+};
+template<typename T>
+struct unwrap_awaitable<awaitable<T>> {
+    using type = T;
+};
 template<typename F>
-auto submit_to(shard_id target, F fn) {
-    using r = std::invoke_result_t<F>;
-    if constexpr (is_awaitable<r>::value) {
-        using t = typename is_awaitable<r>::value_type;
-        return boost::asio::co_spawn(
-          smp::instance().context(target),
-          [fn = std::move(fn)]() mutable -> awaitable<t> {
-              co_return co_await fn();
-          },
-          boost::asio::use_awaitable);
+using submit_result_t = typename unwrap_awaitable<std::invoke_result_t<F>>::type;
+
+namespace detail {
+// A coroutine function, not a lambda: fn lives in the coroutine's frame
+// for as long as it runs (a lambda coroutine's captures would not).
+template<typename F>
+awaitable<submit_result_t<F>> run_submitted(F fn) {
+    if constexpr (is_awaitable<std::invoke_result_t<F>>::value) {
+        co_return co_await fn();
     } else {
-        return boost::asio::co_spawn(
-          smp::instance().context(target),
-          [fn = std::move(fn)]() mutable -> awaitable<r> { co_return fn(); },
-          boost::asio::use_awaitable);
+        co_return fn();
     }
+}
+} // namespace detail
+
+// Runs fn (returning T or awaitable<T>) on shard `target` and gives its
+// result back on the caller's shard. An exception fn throws is rethrown
+// to the caller.
+template<typename F>
+awaitable<submit_result_t<F>> submit_to(shard_id target, F fn) {
+    return boost::asio::co_spawn(
+      smp::instance().context(target),
+      detail::run_submitted(std::move(fn)),
+      boost::asio::use_awaitable);
 }
 
 // Runs fn(shard) on every shard, one after the other from the caller, and

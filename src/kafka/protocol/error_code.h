@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstdint>
+
+namespace kafka {
+
+// Kafka's error codes, as the protocol defines them. Grows with the APIs
+// that need them.
+enum class error_code : int16_t {
+    unknown_server_error = -1,
+    none = 0,
+    offset_out_of_range = 1,
+    corrupt_message = 2,
+    unknown_topic_or_partition = 3,
+    invalid_fetch_size = 4,
+    leader_not_available = 5,
+    not_leader_or_follower = 6,
+    request_timed_out = 7,
+    message_too_large = 10,
+    invalid_topic_exception = 17,
+    record_list_too_large = 18,
+    invalid_required_acks = 21,
+    topic_authorization_failed = 29,
+    unsupported_version = 35,
+    topic_already_exists = 36,
+    invalid_partitions = 37,
+    invalid_replication_factor = 38,
+    invalid_config = 40,
+    invalid_request = 42,
+    kafka_storage_error = 56,
+};
+
+} // namespace kafka

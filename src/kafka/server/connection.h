@@ -1,0 +1,42 @@
+#pragma once
+
+#include "base/iobuf.h"
+#include "runtime/smp.h"
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <memory>
+#include <optional>
+#include <span>
+
+namespace kafka {
+
+class server;
+
+// One client connection: reads size-framed requests one at a time, serves
+// each through its API's handler and writes the response, in order.
+class connection {
+public:
+    connection(server& srv, boost::asio::ip::tcp::socket socket);
+
+    runtime::awaitable<void> run();
+    // Closes the socket now if no request is being served, else after the
+    // current response.
+    void shutdown_if_idle();
+    void close();
+
+private:
+    runtime::awaitable<bool> serve_one();
+    runtime::awaitable<std::optional<base::iobuf>> dispatch(
+      std::span<const uint8_t> frame, int32_t& correlation_id,
+      int16_t& response_header_version);
+    runtime::awaitable<void> write_response(
+      int32_t correlation_id, int16_t header_version, base::iobuf body);
+
+    server& _server;
+    boost::asio::ip::tcp::socket _socket;
+    std::string _peer;
+    bool _idle{true};
+};
+
+} // namespace kafka

@@ -1,0 +1,22 @@
+#pragma once
+
+#include "base/iobuf.h"
+#include "kafka/server/request_context.h"
+
+#include <optional>
+
+// One handler per API, each in its own file (handlers/<api>.cc).
+
+namespace kafka::handlers {
+
+using result = runtime::awaitable<std::optional<base::iobuf>>;
+
+result api_versions(request_context& ctx);
+result metadata(request_context& ctx);
+
+// The answer to an ApiVersions request at a version this broker does not
+// serve: UNSUPPORTED_VERSION and the API list, in the v0 body format, so
+// that any client can read it and retry with a version it finds there.
+base::iobuf api_versions_unsupported();
+
+} // namespace kafka::handlers

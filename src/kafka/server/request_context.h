@@ -1,0 +1,42 @@
+#pragma once
+
+#include "base/iobuf.h"
+#include "kafka/protocol/messages/headers.h"
+#include "kafka/protocol/wire.h"
+#include "kafka/server/server_config.h"
+#include "runtime/smp.h"
+
+#include <optional>
+
+namespace kafka {
+
+// One request on its way through a handler.
+struct request_context {
+    const protocol::request_header& header;
+    protocol::reader& body;
+    const server_config& config;
+
+    int16_t version() const { return header.api_version; }
+};
+
+// Decodes the request body as T at the request's version; nullopt when it
+// is malformed (logged).
+template<typename T>
+std::optional<T> decode_request(request_context& ctx) {
+    T request;
+    request.decode(ctx.body, ctx.version());
+    if (ctx.body.failed()) {
+        return std::nullopt;
+    }
+    return request;
+}
+
+template<typename T>
+base::iobuf encode_response(const T& response, int16_t version) {
+    base::iobuf out;
+    protocol::writer w(out);
+    response.encode(w, version);
+    return out;
+}
+
+} // namespace kafka

@@ -1,0 +1,119 @@
+#include "kafka/server/server.h"
+
+#include "base/logger.h"
+#include "kafka/server/connection.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <sys/socket.h>
+
+namespace kafka {
+namespace {
+
+base::logger log{"kafka"};
+
+using reuse_port = boost::asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+} // namespace
+
+server::server(server_config cfg)
+  : _config(std::move(cfg))
+  , _acceptor(runtime::smp::instance().context(runtime::this_shard()))
+  , _gate(_acceptor.get_executor()) {}
+
+server::~server() = default;
+
+uint16_t server::start() {
+    namespace ip = boost::asio::ip;
+    ip::tcp::resolver resolver(_acceptor.get_executor());
+    auto addresses = resolver.resolve(
+      _config.listen.host, std::to_string(_config.listen.port),
+      ip::tcp::resolver::passive | ip::tcp::resolver::numeric_service);
+    ip::tcp::endpoint ep = addresses.begin()->endpoint();
+    _acceptor.open(ep.protocol());
+    _acceptor.set_option(ip::tcp::acceptor::reuse_address(true));
+    _acceptor.set_option(reuse_port(true));
+    _acceptor.bind(ep);
+    _acceptor.listen(boost::asio::socket_base::max_listen_connections);
+    _gate.try_enter(); // the accept loop
+    boost::asio::co_spawn(
+      _acceptor.get_executor(), accept_loop(), boost::asio::detached);
+    // A configured port of 0 means "any": clients are told the real one.
+    _config.listen.port = _acceptor.local_endpoint().port();
+    if (_config.advertised.port == 0) {
+        _config.advertised.port = _config.listen.port;
+    }
+    return _config.listen.port;
+}
+
+runtime::awaitable<void> server::accept_loop() {
+    runtime::gate_holder hold(_gate);
+    for (;;) {
+        boost::system::error_code ec;
+        auto socket = co_await _acceptor.async_accept(
+          boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        if (ec == boost::asio::error::operation_aborted || !_acceptor.is_open()) {
+            co_return;
+        }
+        if (ec) {
+            // Out of descriptors and the like: keep serving the others.
+            log.warn("accept failed: {}", ec.message());
+            continue;
+        }
+        if (!_gate.try_enter()) {
+            co_return;
+        }
+        auto c = std::make_shared<connection>(*this, std::move(socket));
+        boost::asio::co_spawn(
+          _acceptor.get_executor(), serve(std::move(c)), boost::asio::detached);
+    }
+}
+
+runtime::awaitable<void> server::serve(std::shared_ptr<connection> c) {
+    runtime::gate_holder hold(_gate);
+    auto it = _connections.insert(_connections.end(), c);
+    try {
+        co_await c->run();
+    } catch (const std::exception& e) {
+        // A handler bug must cost one connection, not the broker.
+        log.error("connection failed: {}", e.what());
+        c->close();
+    }
+    _connections.erase(it);
+}
+
+runtime::awaitable<void> server::stop() {
+    boost::system::error_code ec;
+    _acceptor.close(ec);
+    _gate.begin_close();
+    for (auto& c : _connections) {
+        c->shutdown_if_idle();
+    }
+    // Requests still in flight get the grace period, then their
+    // connections are closed too.
+    auto grace = std::make_shared<boost::asio::steady_timer>(
+      _acceptor.get_executor(), _config.shutdown_grace);
+    boost::asio::co_spawn(
+      _acceptor.get_executor(),
+      [this, grace]() -> runtime::awaitable<void> {
+          boost::system::error_code wait_ec;
+          co_await grace->async_wait(
+            boost::asio::redirect_error(boost::asio::use_awaitable, wait_ec));
+          if (!wait_ec) {
+              log.warn("closing {} connections still busy after the grace "
+                       "period", _connections.size());
+              for (auto& c : _connections) {
+                  c->close();
+              }
+          }
+      },
+      boost::asio::detached);
+    co_await _gate.close();
+    grace->cancel();
+}
+
+} // namespace kafka

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "config/endpoint.h"
+#include "model/fundamental.h"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace kafka {
+
+// What a node's Kafka listener needs to know, read from the node's config
+// once at start.
+struct server_config {
+    model::node_id node_id{0};
+    config::endpoint listen;
+    config::endpoint advertised;
+    std::string cluster_id;
+    int32_t max_request_bytes{104857600};
+    std::chrono::milliseconds shutdown_grace{10000};
+};
+
+} // namespace kafka
