@@ -23,8 +23,8 @@ uint32_t crc32c(std::span<const uint8_t> bytes, uint32_t crc) {
     uint32_t state = ~crc;
     while (!bytes.empty()) {
         size_t n = std::min(bytes.size(), max_chunk_bytes);
-        state = crc32_iscsi(
-          const_cast<unsigned char*>(bytes.data()), static_cast<int>(n), state);
+        state = crc32_iscsi(const_cast<unsigned char*>(bytes.data()), static_cast<int>(n),
+                            state);
         bytes = bytes.subspan(n);
     }
     return ~state;

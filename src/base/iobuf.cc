@@ -41,8 +41,7 @@ void iobuf::push_new_fragment(size_t at_least) {
 void iobuf::append(const void* data, size_t size) {
     auto src = static_cast<const uint8_t*>(data);
     while (size > 0) {
-        if (_frags.empty() || _frags.back().spare() == 0
-            || !_frags.back().exclusive()) {
+        if (_frags.empty() || _frags.back().spare() == 0 || !_frags.back().exclusive()) {
             push_new_fragment(std::min(size, max_fragment_bytes));
         }
         auto& tail = _frags.back();
@@ -64,12 +63,8 @@ void iobuf::append(iobuf&& other) {
 }
 
 iobuf iobuf::share(size_t pos, size_t len) const {
-    vassert(
-      pos <= _size && len <= _size - pos,
-      "share [{}, +{}) outside iobuf of {} bytes",
-      pos,
-      len,
-      _size);
+    vassert(pos <= _size && len <= _size - pos,
+            "share [{}, +{}) outside iobuf of {} bytes", pos, len, _size);
     iobuf out;
     for (const auto& f : _frags) {
         if (len == 0) {
@@ -80,8 +75,7 @@ iobuf iobuf::share(size_t pos, size_t len) const {
             continue;
         }
         size_t n = std::min(len, f.size() - pos);
-        out._frags.emplace_back(
-          f._buf, f._capacity, f._begin + pos, f._begin + pos + n);
+        out._frags.emplace_back(f._buf, f._capacity, f._begin + pos, f._begin + pos + n);
         out._size += n;
         len -= n;
         pos = 0;
@@ -110,12 +104,8 @@ void iobuf::clear() {
 }
 
 void iobuf::copy_out(size_t pos, std::span<uint8_t> out) const {
-    vassert(
-      pos <= _size && out.size() <= _size - pos,
-      "copy [{}, +{}) outside iobuf of {} bytes",
-      pos,
-      out.size(),
-      _size);
+    vassert(pos <= _size && out.size() <= _size - pos,
+            "copy [{}, +{}) outside iobuf of {} bytes", pos, out.size(), _size);
     size_t done = 0;
     for (const auto& f : _frags) {
         if (done == out.size()) {

@@ -21,8 +21,8 @@ class iobuf {
 public:
     class fragment {
     public:
-        fragment(std::shared_ptr<uint8_t[]> buf, size_t capacity,
-                 size_t begin, size_t end)
+        fragment(std::shared_ptr<uint8_t[]> buf, size_t capacity, size_t begin,
+                 size_t end)
           : _buf(std::move(buf))
           , _capacity(capacity)
           , _begin(begin)
@@ -60,9 +60,7 @@ public:
     static iobuf adopt(std::shared_ptr<uint8_t[]> buf, size_t size);
 
     void append(const void* data, size_t size);
-    void append(std::span<const uint8_t> bytes) {
-        append(bytes.data(), bytes.size());
-    }
+    void append(std::span<const uint8_t> bytes) { append(bytes.data(), bytes.size()); }
     void append(std::string_view s) { append(s.data(), s.size()); }
     // Moves the other chain's fragments onto this one's tail.
     void append(iobuf&& other);

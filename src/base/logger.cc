@@ -12,8 +12,7 @@ namespace {
 std::atomic<log_level> g_level{log_level::info};
 thread_local int t_shard = -1;
 
-constexpr std::string_view level_names[] = {
-  "trace", "debug", "info", "warn", "error"};
+constexpr std::string_view level_names[] = {"trace", "debug", "info", "warn", "error"};
 
 } // namespace
 
@@ -38,7 +37,9 @@ log_level current_log_level() {
     return g_level.load(std::memory_order_relaxed);
 }
 
-void set_log_shard(int shard) { t_shard = shard; }
+void set_log_shard(int shard) {
+    t_shard = shard;
+}
 
 void logger::write(log_level level, const std::string& message) const {
     using namespace std::chrono;
@@ -50,18 +51,9 @@ void logger::write(log_level level, const std::string& message) const {
     gmtime_r(&t, &tm);
     std::string shard = t_shard >= 0 ? std::to_string(t_shard) : "-";
     auto line = fmt::format(
-      "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z {:<5} [shard {}] {} - {}\n",
-      tm.tm_year + 1900,
-      tm.tm_mon + 1,
-      tm.tm_mday,
-      tm.tm_hour,
-      tm.tm_min,
-      tm.tm_sec,
-      micros,
-      to_string(level),
-      shard,
-      _module,
-      message);
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z {:<5} [shard {}] {} - {}\n",
+        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+        micros, to_string(level), shard, _module, message);
     // One write(2) per line: lines from several threads never interleave.
     size_t done = 0;
     while (done < line.size()) {

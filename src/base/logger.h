@@ -28,8 +28,7 @@ public:
       : _module(module) {}
 
     template<typename... Args>
-    void log(log_level level, fmt::format_string<Args...> f, Args&&... args)
-      const {
+    void log(log_level level, fmt::format_string<Args...> f, Args&&... args) const {
         if (level < current_log_level()) {
             return;
         }

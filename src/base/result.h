@@ -71,7 +71,7 @@ inline constexpr ok_t ok{};
 template<typename E>
 class [[nodiscard]] result<void, E> {
 public:
-    result(ok_t) {} // NOLINT
+    result(ok_t) {}      // NOLINT
     result(error<E> err) // NOLINT
       : _err(std::move(err))
       , _failed(true) {}

@@ -20,7 +20,9 @@ struct property_flag {
     std::string (*to_property)(std::string_view arg);
 };
 
-std::string same(std::string_view arg) { return std::string(arg); }
+std::string same(std::string_view arg) {
+    return std::string(arg);
+}
 
 std::string as_listener(std::string_view arg) {
     if (arg.find("://") != arg.npos) {
@@ -30,16 +32,13 @@ std::string as_listener(std::string_view arg) {
 }
 
 const property_flag property_flags[] = {
-  {"--data-dir", "", properties::log_dir.definition, "DIR", same},
-  {"--kafka-addr", "", properties::listeners.definition, "HOST:PORT", as_listener},
-  {"--advertise-kafka-addr",
-   "",
-   properties::advertised_listeners.definition,
-   "HOST:PORT",
-   as_listener},
-  {"--node-id", "", properties::node_id.definition, "N", same},
-  {"--smp", "--cores", properties::smp.definition, "N", same},
-  {"--log-level", "", properties::log_level.definition, "LEVEL", same},
+    {"--data-dir", "", properties::log_dir.definition, "DIR", same},
+    {"--kafka-addr", "", properties::listeners.definition, "HOST:PORT", as_listener},
+    {"--advertise-kafka-addr", "", properties::advertised_listeners.definition,
+     "HOST:PORT", as_listener},
+    {"--node-id", "", properties::node_id.definition, "N", same},
+    {"--smp", "--cores", properties::smp.definition, "N", same},
+    {"--log-level", "", properties::log_level.definition, "LEVEL", same},
 };
 
 const property_flag* find_flag(std::string_view name) {
@@ -123,12 +122,12 @@ result<property_set> load_node_config(const command_line& cmd) {
 }
 
 std::string node_help_text(std::string_view program) {
-    std::string out = fmt::format(
-      "Usage: {} [options]\n\n"
-      "Atoll's data-plane node: a Kafka-API broker.\n\n"
-      "Options (each overrides the config file):\n"
-      "  --config FILE                YAML file of property: value lines\n",
-      program);
+    std::string out =
+        fmt::format("Usage: {} [options]\n\n"
+                    "Atoll's data-plane node: a Kafka-API broker.\n\n"
+                    "Options (each overrides the config file):\n"
+                    "  --config FILE                YAML file of property: value lines\n",
+                    program);
     for (const auto& f : property_flags) {
         auto left = fmt::format("{} {}", f.flag, f.metavar);
         if (!f.alias.empty()) {
@@ -136,28 +135,20 @@ std::string node_help_text(std::string_view program) {
         }
         out += fmt::format("  {:<28} sets {}\n", left, f.property.name);
     }
-    out += fmt::format(
-      "  {:<28} sets pin.shards=false\n"
-      "  {:<28} sets any node or cluster property\n"
-      "  {:<28} this text\n"
-      "  {:<28} the version\n\n"
-      "Properties (name, type, default, scope):\n",
-      "--no-pin",
-      "--set NAME=VALUE",
-      "--help",
-      "--version");
+    out += fmt::format("  {:<28} sets pin.shards=false\n"
+                       "  {:<28} sets any node or cluster property\n"
+                       "  {:<28} this text\n"
+                       "  {:<28} the version\n\n"
+                       "Properties (name, type, default, scope):\n",
+                       "--no-pin", "--set NAME=VALUE", "--help", "--version");
     for (const auto* def : all_properties()) {
         if (def->scope == scope::topic) {
             continue;
         }
         out += fmt::format(
-          "  {} ({}, default '{}', {}{})\n      {}\n",
-          def->name,
-          to_string(def->kind),
-          format_value(def->default_value),
-          to_string(def->scope),
-          def->needs_restart ? ", needs restart" : "",
-          def->documentation);
+            "  {} ({}, default '{}', {}{})\n      {}\n", def->name, to_string(def->kind),
+            format_value(def->default_value), to_string(def->scope),
+            def->needs_restart ? ", needs restart" : "", def->documentation);
     }
     return out;
 }

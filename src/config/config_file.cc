@@ -14,8 +14,8 @@ result<void> load_node(const YAML::Node& root, property_set& values) {
         return base::ok; // an empty file sets nothing
     }
     if (!root.IsMap()) {
-        return base::make_error(
-          errc::invalid_value, "expected a map of property names to values");
+        return base::make_error(errc::invalid_value,
+                                "expected a map of property names to values");
     }
     for (const auto& entry : root) {
         auto name = entry.first.as<std::string>();
@@ -28,16 +28,16 @@ result<void> load_node(const YAML::Node& root, property_set& values) {
             for (const auto& item : node) {
                 if (!item.IsScalar()) {
                     return base::make_error(
-                      errc::invalid_value,
-                      fmt::format("property '{}': list items must be scalars", name));
+                        errc::invalid_value,
+                        fmt::format("property '{}': list items must be scalars", name));
                 }
                 items.push_back(item.Scalar());
             }
             r = values.set(name, items);
         } else {
             return base::make_error(
-              errc::invalid_value,
-              fmt::format("property '{}': expected a value or a list", name));
+                errc::invalid_value,
+                fmt::format("property '{}': expected a value or a list", name));
         }
         if (!r) {
             return r;
@@ -59,8 +59,8 @@ result<void> load_yaml_text(std::string_view text, property_set& values) {
 result<void> load_yaml_file(const std::string& path, property_set& values) {
     std::ifstream in(path);
     if (!in) {
-        return base::make_error(
-          errc::unreadable_file, fmt::format("cannot read config file '{}'", path));
+        return base::make_error(errc::unreadable_file,
+                                fmt::format("cannot read config file '{}'", path));
     }
     std::stringstream text;
     text << in.rdbuf();

@@ -6,16 +6,15 @@ namespace config {
 
 result<endpoint> parse_listener(std::string_view text) {
     auto fail = [&](std::string_view why) {
-        return base::make_error(
-          errc::invalid_value,
-          std::string(why) + " in listener '" + std::string(text) + "'");
+        return base::make_error(errc::invalid_value,
+                                std::string(why) + " in listener '" + std::string(text)
+                                    + "'");
     };
     std::string_view rest = text;
     if (auto scheme_end = rest.find("://"); scheme_end != rest.npos) {
         auto scheme = rest.substr(0, scheme_end);
         if (scheme != "PLAINTEXT") {
-            return fail(
-              "unsupported security protocol '" + std::string(scheme) + "'");
+            return fail("unsupported security protocol '" + std::string(scheme) + "'");
         }
         rest.remove_prefix(scheme_end + 3);
     }
@@ -34,11 +33,10 @@ result<endpoint> parse_listener(std::string_view text) {
         return fail("an IPv6 host must be in brackets");
     }
     unsigned port = 0;
-    auto [end, ec] = std::from_chars(
-      port_text.data(), port_text.data() + port_text.size(), port);
-    if (
-      ec != std::errc{} || end != port_text.data() + port_text.size()
-      || port > 65535 || port_text.empty()) {
+    auto [end, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535
+        || port_text.empty()) {
         return fail("port must be a number from 0 to 65535");
     }
     return endpoint{std::string(host), static_cast<uint16_t>(port)};

@@ -31,262 +31,261 @@ std::optional<std::string> is_listener_or_empty(const value& v) {
 // ---- node --------------------------------------------------------------
 
 const property_definition node_id_def{
-  .name = "node.id",
-  .kind = value_kind::integer,
-  .scope = scope::node,
-  .needs_restart = true,
-  .documentation = "The id of this node in its cluster.",
-  .default_value = int64_t{0},
-  .min = 0,
-  .max = int32_max,
+    .name = "node.id",
+    .kind = value_kind::integer,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "The id of this node in its cluster.",
+    .default_value = int64_t{0},
+    .min = 0,
+    .max = int32_max,
 };
 
 const property_definition log_dir_def{
-  .name = "log.dir",
-  .kind = value_kind::string,
-  .scope = scope::node,
-  .needs_restart = true,
-  .documentation = "The directory holding this node's data: partition logs "
-                   "and node-local metadata.",
-  .default_value = std::string("./data"),
-  .check = [](const value& v) -> std::optional<std::string> {
-      if (std::get<std::string>(v).empty()) {
-          return "must not be empty";
-      }
-      return std::nullopt;
-  },
+    .name = "log.dir",
+    .kind = value_kind::string,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "The directory holding this node's data: partition logs "
+                     "and node-local metadata.",
+    .default_value = std::string("./data"),
+    .check = [](const value& v) -> std::optional<std::string> {
+        if (std::get<std::string>(v).empty()) {
+            return "must not be empty";
+        }
+        return std::nullopt;
+    },
 };
 
 const property_definition listeners_def{
-  .name = "listeners",
-  .kind = value_kind::string,
-  .scope = scope::node,
-  .needs_restart = true,
-  .documentation = "The address the Kafka API listens on, "
-                   "PLAINTEXT://host:port or host:port.",
-  .default_value = std::string("PLAINTEXT://127.0.0.1:9092"),
-  .check = is_listener,
+    .name = "listeners",
+    .kind = value_kind::string,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "The address the Kafka API listens on, "
+                     "PLAINTEXT://host:port or host:port.",
+    .default_value = std::string("PLAINTEXT://127.0.0.1:9092"),
+    .check = is_listener,
 };
 
 const property_definition advertised_listeners_def{
-  .name = "advertised.listeners",
-  .kind = value_kind::string,
-  .scope = scope::node,
-  .needs_restart = true,
-  .documentation = "The Kafka address clients are told to connect to; "
-                   "empty means the value of listeners.",
-  .default_value = std::string(),
-  .check = is_listener_or_empty,
+    .name = "advertised.listeners",
+    .kind = value_kind::string,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "The Kafka address clients are told to connect to; "
+                     "empty means the value of listeners.",
+    .default_value = std::string(),
+    .check = is_listener_or_empty,
 };
 
 const property_definition smp_def{
-  .name = "smp",
-  .kind = value_kind::integer,
-  .scope = scope::node,
-  .needs_restart = true,
-  .documentation = "The number of shards (one reactor thread each); 0 means "
-                   "one per available core.",
-  .default_value = int64_t{0},
-  .min = 0,
-  .max = 1024,
+    .name = "smp",
+    .kind = value_kind::integer,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "The number of shards (one reactor thread each); 0 means "
+                     "one per available core.",
+    .default_value = int64_t{0},
+    .min = 0,
+    .max = 1024,
 };
 
 const property_definition pin_shards_def{
-  .name = "pin.shards",
-  .kind = value_kind::boolean,
-  .scope = scope::node,
-  .needs_restart = true,
-  .documentation = "Pin each shard's thread to its own core. Turn off when "
-                   "several nodes share a machine.",
-  .default_value = true,
+    .name = "pin.shards",
+    .kind = value_kind::boolean,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "Pin each shard's thread to its own core. Turn off when "
+                     "several nodes share a machine.",
+    .default_value = true,
 };
 
 const property_definition log_level_def{
-  .name = "log.level",
-  .kind = value_kind::string,
-  .scope = scope::node,
-  .needs_restart = false,
-  .documentation = "The lowest level of log lines written to stderr.",
-  .default_value = std::string("info"),
-  .allowed = {"trace"sv, "debug"sv, "info"sv, "warn"sv, "error"sv},
+    .name = "log.level",
+    .kind = value_kind::string,
+    .scope = scope::node,
+    .needs_restart = false,
+    .documentation = "The lowest level of log lines written to stderr.",
+    .default_value = std::string("info"),
+    .allowed = {"trace"sv, "debug"sv, "info"sv, "warn"sv, "error"sv},
 };
 
 const property_definition socket_request_max_bytes_def{
-  .name = "socket.request.max.bytes",
-  .kind = value_kind::integer,
-  .scope = scope::node,
-  .needs_restart = true,
-  .documentation = "The largest Kafka request accepted; a connection that "
-                   "announces a larger one is closed.",
-  .default_value = int64_t{104857600},
-  .min = 1,
-  .max = int32_max,
+    .name = "socket.request.max.bytes",
+    .kind = value_kind::integer,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "The largest Kafka request accepted; a connection that "
+                     "announces a larger one is closed.",
+    .default_value = int64_t{104857600},
+    .min = 1,
+    .max = int32_max,
 };
 
 const property_definition shutdown_grace_ms_def{
-  .name = "shutdown.grace.ms",
-  .kind = value_kind::integer,
-  .scope = scope::node,
-  .needs_restart = false,
-  .documentation = "How long a stopping node lets in-flight requests "
-                   "finish before it closes their connections.",
-  .default_value = int64_t{10000},
-  .min = 0,
-  .max = int32_max,
+    .name = "shutdown.grace.ms",
+    .kind = value_kind::integer,
+    .scope = scope::node,
+    .needs_restart = false,
+    .documentation = "How long a stopping node lets in-flight requests "
+                     "finish before it closes their connections.",
+    .default_value = int64_t{10000},
+    .min = 0,
+    .max = int32_max,
 };
 
 // ---- cluster -----------------------------------------------------------
 
 const property_definition auto_create_topics_enable_def{
-  .name = "auto.create.topics.enable",
-  .kind = value_kind::boolean,
-  .scope = scope::cluster,
-  .needs_restart = false,
-  .documentation = "Create a topic when a client asks for its metadata "
-                   "and it does not exist.",
-  .default_value = true,
+    .name = "auto.create.topics.enable",
+    .kind = value_kind::boolean,
+    .scope = scope::cluster,
+    .needs_restart = false,
+    .documentation = "Create a topic when a client asks for its metadata "
+                     "and it does not exist.",
+    .default_value = true,
 };
 
 const property_definition message_max_bytes_def{
-  .name = "message.max.bytes",
-  .kind = value_kind::integer,
-  .scope = scope::cluster,
-  .needs_restart = false,
-  .documentation = "The largest record batch accepted, unless a topic's "
-                   "max.message.bytes says otherwise.",
-  .default_value = int64_t{1048588},
-  .min = 0,
-  .max = int32_max,
+    .name = "message.max.bytes",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = false,
+    .documentation = "The largest record batch accepted, unless a topic's "
+                     "max.message.bytes says otherwise.",
+    .default_value = int64_t{1048588},
+    .min = 0,
+    .max = int32_max,
 };
 
 const property_definition num_partitions_def{
-  .name = "num.partitions",
-  .kind = value_kind::integer,
-  .scope = scope::cluster,
-  .needs_restart = false,
-  .documentation = "Partitions of a topic created without a count.",
-  .default_value = int64_t{1},
-  .min = 1,
-  .max = int32_max,
+    .name = "num.partitions",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = false,
+    .documentation = "Partitions of a topic created without a count.",
+    .default_value = int64_t{1},
+    .min = 1,
+    .max = int32_max,
 };
 
 const property_definition default_replication_factor_def{
-  .name = "default.replication.factor",
-  .kind = value_kind::integer,
-  .scope = scope::cluster,
-  .needs_restart = false,
-  .documentation = "Replicas of a topic created without a replication "
-                   "factor.",
-  .default_value = int64_t{1},
-  .min = 1,
-  .max = 32767,
+    .name = "default.replication.factor",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = false,
+    .documentation = "Replicas of a topic created without a replication "
+                     "factor.",
+    .default_value = int64_t{1},
+    .min = 1,
+    .max = 32767,
 };
 
 // ---- topic -------------------------------------------------------------
 
 const property_definition cleanup_policy_def{
-  .name = "cleanup.policy",
-  .kind = value_kind::string_list,
-  .scope = scope::topic,
-  .needs_restart = false,
-  .documentation = "What happens to old segments: delete (retention), "
-                   "compact (keep the latest value per key), or both.",
-  .default_value = string_list{"delete"},
-  .allowed = {"delete"sv, "compact"sv},
+    .name = "cleanup.policy",
+    .kind = value_kind::string_list,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "What happens to old segments: delete (retention), "
+                     "compact (keep the latest value per key), or both.",
+    .default_value = string_list{"delete"},
+    .allowed = {"delete"sv, "compact"sv},
 };
 
 const property_definition compression_type_def{
-  .name = "compression.type",
-  .kind = value_kind::string,
-  .scope = scope::topic,
-  .needs_restart = false,
-  .documentation = "The compression of stored batches; producer keeps the "
-                   "producer's.",
-  .default_value = std::string("producer"),
-  .allowed = {"producer"sv, "uncompressed"sv, "gzip"sv, "snappy"sv, "lz4"sv,
-              "zstd"sv},
+    .name = "compression.type",
+    .kind = value_kind::string,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "The compression of stored batches; producer keeps the "
+                     "producer's.",
+    .default_value = std::string("producer"),
+    .allowed = {"producer"sv, "uncompressed"sv, "gzip"sv, "snappy"sv, "lz4"sv, "zstd"sv},
 };
 
 const property_definition max_message_bytes_def{
-  .name = "max.message.bytes",
-  .kind = value_kind::integer,
-  .scope = scope::topic,
-  .needs_restart = false,
-  .documentation = "The largest record batch this topic accepts.",
-  .default_value = int64_t{1048588},
-  .min = 0,
-  .max = int32_max,
+    .name = "max.message.bytes",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "The largest record batch this topic accepts.",
+    .default_value = int64_t{1048588},
+    .min = 0,
+    .max = int32_max,
 };
 
 const property_definition retention_bytes_def{
-  .name = "retention.bytes",
-  .kind = value_kind::integer,
-  .scope = scope::topic,
-  .needs_restart = false,
-  .documentation = "The size a partition may reach before its oldest "
-                   "segments are deleted; -1 means no limit.",
-  .default_value = int64_t{-1},
-  .min = -1,
-  .max = int64_max,
+    .name = "retention.bytes",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "The size a partition may reach before its oldest "
+                     "segments are deleted; -1 means no limit.",
+    .default_value = int64_t{-1},
+    .min = -1,
+    .max = int64_max,
 };
 
 const property_definition retention_ms_def{
-  .name = "retention.ms",
-  .kind = value_kind::integer,
-  .scope = scope::topic,
-  .needs_restart = false,
-  .documentation = "How long a segment is kept after its newest record; -1 "
-                   "means forever.",
-  .default_value = int64_t{604800000},
-  .min = -1,
-  .max = int64_max,
+    .name = "retention.ms",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "How long a segment is kept after its newest record; -1 "
+                     "means forever.",
+    .default_value = int64_t{604800000},
+    .min = -1,
+    .max = int64_max,
 };
 
 const property_definition segment_bytes_def{
-  .name = "segment.bytes",
-  .kind = value_kind::integer,
-  .scope = scope::topic,
-  .needs_restart = false,
-  .documentation = "The size at which a partition's active segment is "
-                   "rolled.",
-  .default_value = int64_t{1073741824},
-  .min = 14,
-  .max = int32_max,
+    .name = "segment.bytes",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "The size at which a partition's active segment is "
+                     "rolled.",
+    .default_value = int64_t{1073741824},
+    .min = 14,
+    .max = int32_max,
 };
 
 const property_definition segment_ms_def{
-  .name = "segment.ms",
-  .kind = value_kind::integer,
-  .scope = scope::topic,
-  .needs_restart = false,
-  .documentation = "The age at which a partition's active segment is "
-                   "rolled.",
-  .default_value = int64_t{604800000},
-  .min = 1,
-  .max = int64_max,
+    .name = "segment.ms",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "The age at which a partition's active segment is "
+                     "rolled.",
+    .default_value = int64_t{604800000},
+    .min = 1,
+    .max = int64_max,
 };
 
 const std::array registry{
-  &node_id_def,
-  &log_dir_def,
-  &listeners_def,
-  &advertised_listeners_def,
-  &smp_def,
-  &pin_shards_def,
-  &log_level_def,
-  &socket_request_max_bytes_def,
-  &shutdown_grace_ms_def,
-  &auto_create_topics_enable_def,
-  &message_max_bytes_def,
-  &num_partitions_def,
-  &default_replication_factor_def,
-  &cleanup_policy_def,
-  &compression_type_def,
-  &max_message_bytes_def,
-  &retention_bytes_def,
-  &retention_ms_def,
-  &segment_bytes_def,
-  &segment_ms_def,
+    &node_id_def,
+    &log_dir_def,
+    &listeners_def,
+    &advertised_listeners_def,
+    &smp_def,
+    &pin_shards_def,
+    &log_level_def,
+    &socket_request_max_bytes_def,
+    &shutdown_grace_ms_def,
+    &auto_create_topics_enable_def,
+    &message_max_bytes_def,
+    &num_partitions_def,
+    &default_replication_factor_def,
+    &cleanup_policy_def,
+    &compression_type_def,
+    &max_message_bytes_def,
+    &retention_bytes_def,
+    &retention_ms_def,
+    &segment_bytes_def,
+    &segment_ms_def,
 };
 
 } // namespace
@@ -317,8 +316,7 @@ const property<int64_t> shutdown_grace_ms{shutdown_grace_ms_def};
 const property<bool> auto_create_topics_enable{auto_create_topics_enable_def};
 const property<int64_t> message_max_bytes{message_max_bytes_def};
 const property<int64_t> num_partitions{num_partitions_def};
-const property<int64_t> default_replication_factor{
-  default_replication_factor_def};
+const property<int64_t> default_replication_factor{default_replication_factor_def};
 const property<string_list> cleanup_policy{cleanup_policy_def};
 const property<std::string> compression_type{compression_type_def};
 const property<int64_t> max_message_bytes{max_message_bytes_def};

@@ -6,26 +6,26 @@ namespace config {
 
 std::string_view to_string(scope s) {
     switch (s) {
-    case scope::node:
-        return "node";
-    case scope::cluster:
-        return "cluster";
-    case scope::topic:
-        return "topic";
+        case scope::node:
+            return "node";
+        case scope::cluster:
+            return "cluster";
+        case scope::topic:
+            return "topic";
     }
     return "?";
 }
 
 std::string_view to_string(value_kind k) {
     switch (k) {
-    case value_kind::boolean:
-        return "boolean";
-    case value_kind::integer:
-        return "integer";
-    case value_kind::string:
-        return "string";
-    case value_kind::string_list:
-        return "list";
+        case value_kind::boolean:
+            return "boolean";
+        case value_kind::integer:
+            return "integer";
+        case value_kind::string:
+            return "string";
+        case value_kind::string_list:
+            return "list";
     }
     return "?";
 }

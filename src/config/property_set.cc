@@ -10,11 +10,11 @@
 namespace config {
 namespace {
 
-base::error<errc> invalid(
-  const property_definition& def, std::string_view text, std::string_view why) {
+base::error<errc> invalid(const property_definition& def, std::string_view text,
+                          std::string_view why) {
     return base::make_error(
-      errc::invalid_value,
-      fmt::format("invalid value '{}' for property '{}': {}", text, def.name, why));
+        errc::invalid_value,
+        fmt::format("invalid value '{}' for property '{}': {}", text, def.name, why));
 }
 
 std::string_view trim(std::string_view s) {
@@ -32,37 +32,37 @@ std::string_view trim(std::string_view s) {
 result<value> parse_value(const property_definition& def, std::string_view text) {
     value v;
     switch (def.kind) {
-    case value_kind::boolean:
-        if (text == "true") {
-            v = true;
-        } else if (text == "false") {
-            v = false;
-        } else {
-            return invalid(def, text, "expected true or false");
+        case value_kind::boolean:
+            if (text == "true") {
+                v = true;
+            } else if (text == "false") {
+                v = false;
+            } else {
+                return invalid(def, text, "expected true or false");
+            }
+            break;
+        case value_kind::integer: {
+            int64_t i = 0;
+            auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+            if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
+                return invalid(def, text, "expected an integer");
+            }
+            v = i;
+            break;
         }
-        break;
-    case value_kind::integer: {
-        int64_t i = 0;
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
-        if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
-            return invalid(def, text, "expected an integer");
+        case value_kind::string:
+            v = std::string(text);
+            break;
+        case value_kind::string_list: {
+            string_list items;
+            size_t start = 0;
+            while (start <= text.size() && !text.empty()) {
+                size_t comma = std::min(text.find(',', start), text.size());
+                items.emplace_back(trim(text.substr(start, comma - start)));
+                start = comma + 1;
+            }
+            return parse_value(def, items);
         }
-        v = i;
-        break;
-    }
-    case value_kind::string:
-        v = std::string(text);
-        break;
-    case value_kind::string_list: {
-        string_list items;
-        size_t start = 0;
-        while (start <= text.size() && !text.empty()) {
-            size_t comma = std::min(text.find(',', start), text.size());
-            items.emplace_back(trim(text.substr(start, comma - start)));
-            start = comma + 1;
-        }
-        return parse_value(def, items);
-    }
     }
     if (auto ok = validate(def, v); !ok) {
         return ok.error_value();
@@ -72,8 +72,8 @@ result<value> parse_value(const property_definition& def, std::string_view text)
 
 result<value> parse_value(const property_definition& def, const string_list& items) {
     if (def.kind != value_kind::string_list) {
-        return invalid(
-          def, fmt::format("{}", fmt::join(items, ",")), "expected one value, not a list");
+        return invalid(def, fmt::format("{}", fmt::join(items, ",")),
+                       "expected one value, not a list");
     }
     value v = items;
     if (auto ok = validate(def, v); !ok) {
@@ -98,7 +98,7 @@ result<void> validate(const property_definition& def, const value& v) {
     if (!def.allowed.empty()) {
         auto allowed = [&](std::string_view s) {
             return std::find(def.allowed.begin(), def.allowed.end(), s)
-                   != def.allowed.end();
+                != def.allowed.end();
         };
         auto why = fmt::format("expected one of {}", fmt::join(def.allowed, ", "));
         if (const auto* s = std::get_if<std::string>(&v); s && !allowed(*s)) {
@@ -121,16 +121,14 @@ result<void> validate(const property_definition& def, const value& v) {
 result<const property_definition*> property_set::lookup(std::string_view name) const {
     const auto* def = find_property(name);
     if (!def) {
-        return base::make_error(
-          errc::unknown_property, fmt::format("unknown property '{}'", name));
+        return base::make_error(errc::unknown_property,
+                                fmt::format("unknown property '{}'", name));
     }
     if (std::find(_scopes.begin(), _scopes.end(), def->scope) == _scopes.end()) {
         return base::make_error(
-          errc::wrong_scope,
-          fmt::format(
-            "property '{}' is a {} property and cannot be set here",
-            name,
-            to_string(def->scope)));
+            errc::wrong_scope,
+            fmt::format("property '{}' is a {} property and cannot be set here", name,
+                        to_string(def->scope)));
     }
     return def;
 }

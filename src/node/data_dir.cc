@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 constexpr std::string_view cluster_id_file = "cluster_id";
 
 base::error<errc> io_error(std::string_view what, const std::string& path) {
-    return base::make_error(
-      errc::io_error, fmt::format("{} '{}': {}", what, path, std::strerror(errno)));
+    return base::make_error(errc::io_error,
+                            fmt::format("{} '{}': {}", what, path, std::strerror(errno)));
 }
 
 bool fsync_path(const std::string& path, int flags) {
@@ -36,8 +36,8 @@ bool fsync_path(const std::string& path, int flags) {
 
 // Writes a small file so that after a crash it is either absent or whole:
 // temporary file, fsync, rename, fsync of the directory.
-base::result<void, errc> write_durably(
-  const std::string& dir, std::string_view name, const std::string& text) {
+base::result<void, errc> write_durably(const std::string& dir, std::string_view name,
+                                       const std::string& text) {
     auto tmp = fmt::format("{}/{}.tmp", dir, name);
     auto final_path = fmt::format("{}/{}", dir, name);
     {
@@ -63,7 +63,7 @@ base::result<void, errc> write_durably(
 
 std::string make_cluster_id() {
     static constexpr char alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::random_device rd;
     uint8_t bytes[16];
     for (auto& b : bytes) {
@@ -91,8 +91,8 @@ base::result<data_dir, errc> data_dir::open(const std::string& path) {
     fs::create_directories(path, ec);
     if (ec) {
         return base::make_error(
-          errc::io_error,
-          fmt::format("cannot create data directory '{}': {}", path, ec.message()));
+            errc::io_error,
+            fmt::format("cannot create data directory '{}': {}", path, ec.message()));
     }
     auto lock_path = fmt::format("{}/.lock", path);
     int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -102,8 +102,8 @@ base::result<data_dir, errc> data_dir::open(const std::string& path) {
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
         ::close(fd);
         return base::make_error(
-          errc::in_use,
-          fmt::format("data directory '{}' is in use by another node", path));
+            errc::in_use,
+            fmt::format("data directory '{}' is in use by another node", path));
     }
 
     auto id_path = fmt::format("{}/{}", path, cluster_id_file);

@@ -21,18 +21,15 @@ namespace {
 namespace props = config::properties;
 base::logger log{"node"};
 
-kafka::server_config kafka_config(
-  const config::property_set& cfg, const data_dir& dir) {
+kafka::server_config kafka_config(const config::property_set& cfg, const data_dir& dir) {
     kafka::server_config k;
     k.node_id = model::node_id(static_cast<int32_t>(cfg.get(props::node_id)));
     // Both listeners were validated when the config was read.
     k.listen = *config::parse_listener(cfg.get(props::listeners));
     const auto& advertised = cfg.get(props::advertised_listeners);
-    k.advertised = advertised.empty() ? k.listen
-                                      : *config::parse_listener(advertised);
+    k.advertised = advertised.empty() ? k.listen : *config::parse_listener(advertised);
     k.cluster_id = dir.cluster_id();
-    k.max_request_bytes = static_cast<int32_t>(
-      cfg.get(props::socket_request_max_bytes));
+    k.max_request_bytes = static_cast<int32_t>(cfg.get(props::socket_request_max_bytes));
     k.shutdown_grace = std::chrono::milliseconds(cfg.get(props::shutdown_grace_ms));
     return k;
 }
@@ -45,50 +42,37 @@ public:
       , _kafka(runtime::smp::instance().count()) {}
 
     runtime::awaitable<void> start() {
-        // Shard 0 binds first: when the configured port is 0 the others
-        // must bind the port it got, and clients must be told that one.
-        auto& k = _kafka_config;
-        uint16_t port = co_await start_kafka(runtime::shard_id(0));
-        if (k.advertised.port == 0) {
-            k.advertised.port = port;
+        co_await runtime::invoke_on_all([this](runtime::shard_id id) {
+            _kafka[id()] = std::make_unique<kafka::server>(_kafka_config);
+        });
+        // Shard 0 listens and hands connections to every shard's server.
+        std::vector<kafka::server*> shards;
+        for (auto& s : _kafka) {
+            shards.push_back(s.get());
         }
-        k.listen.port = port;
-        for (unsigned i = 1; i < _kafka.size(); ++i) {
-            co_await start_kafka(runtime::shard_id(i));
-        }
-        log.info(
-          "node {} of cluster {}: Kafka API listening on {}:{} (advertised "
-          "{}:{}), {} shards",
-          k.node_id(),
-          k.cluster_id,
-          k.listen.host,
-          k.listen.port,
-          k.advertised.host,
-          k.advertised.port,
-          _kafka.size());
+        auto listening = runtime::submit_to(
+            runtime::shard_id(0), [this, shards] { return _kafka[0]->listen(shards); });
+        uint16_t port = co_await std::move(listening);
+        co_await runtime::invoke_on_all(
+            [this, port](runtime::shard_id id) { _kafka[id()]->set_bound_port(port); });
+        const auto& k = _kafka[0]->config();
+        log.info("node {} of cluster {}: Kafka API listening on {}:{} (advertised "
+                 "{}:{}), {} shards",
+                 k.node_id(), k.cluster_id, k.listen.host, k.listen.port,
+                 k.advertised.host, k.advertised.port, _kafka.size());
     }
 
     runtime::awaitable<void> stop() {
         co_await runtime::invoke_on_all(
-          [this](runtime::shard_id id) -> runtime::awaitable<void> {
-              if (auto& s = _kafka[id()]) {
-                  co_await s->stop();
-                  s.reset();
-              }
-          });
+            [this](runtime::shard_id id) -> runtime::awaitable<void> {
+                if (auto& s = _kafka[id()]) {
+                    co_await s->stop();
+                    s.reset();
+                }
+            });
     }
 
 private:
-    runtime::awaitable<uint16_t> start_kafka(runtime::shard_id id) {
-        // Named, not a temporary inside co_await: GCC 12 destroys such
-        // temporaries twice (see CONTRIBUTING.md, "Coroutines").
-        auto started = runtime::submit_to(id, [this, id, k = _kafka_config] {
-            _kafka[id()] = std::make_unique<kafka::server>(k);
-            return _kafka[id()]->start();
-        });
-        co_return co_await std::move(started);
-    }
-
     kafka::server_config _kafka_config;
     // One per shard, each created, used and destroyed on its own shard.
     std::vector<std::unique_ptr<kafka::server>> _kafka;
@@ -129,15 +113,12 @@ int run(const config::property_set& cfg) {
         log.error("{}", dir.message());
         return 1;
     }
-    runtime::smp shards(
-      {.count = static_cast<unsigned>(cfg.get(props::smp)),
-       .pin = cfg.get(props::pin_shards)});
+    runtime::smp shards({.count = static_cast<unsigned>(cfg.get(props::smp)),
+                         .pin = cfg.get(props::pin_shards)});
     services svc(kafka_config(cfg, *dir));
     int exit_code = 0;
-    boost::asio::co_spawn(
-      shards.context(runtime::shard_id(0)),
-      run_until_signal(svc, exit_code),
-      boost::asio::detached);
+    boost::asio::co_spawn(shards.context(runtime::shard_id(0)),
+                          run_until_signal(svc, exit_code), boost::asio::detached);
     shards.start();
     shards.join();
     return exit_code;

@@ -19,7 +19,7 @@ awaitable<void> gate::close() {
         _idle.expires_at(boost::asio::steady_timer::time_point::max());
         boost::system::error_code ec;
         co_await _idle.async_wait(
-          boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            boost::asio::redirect_error(boost::asio::use_awaitable, ec));
     }
 }
 

@@ -37,9 +37,9 @@ std::vector<int> allowed_cpus() {
 struct smp::shard {
     // One thread per context: Asio may skip its internal locking.
     boost::asio::io_context context{1};
-    std::optional<boost::asio::executor_work_guard<
-      boost::asio::io_context::executor_type>>
-      work;
+    std::optional<
+        boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+        work;
     std::thread thread;
     int cpu{-1};
 };
@@ -48,8 +48,7 @@ smp::smp(options opts)
   : _opts(opts) {
     vassert(g_instance == nullptr, "only one smp may exist at a time");
     auto cpus = allowed_cpus();
-    unsigned count = opts.count == 0 ? static_cast<unsigned>(cpus.size())
-                                     : opts.count;
+    unsigned count = opts.count == 0 ? static_cast<unsigned>(cpus.size()) : opts.count;
     for (unsigned i = 0; i < count; ++i) {
         auto s = std::make_unique<shard>();
         s->work.emplace(s->context.get_executor());
@@ -114,7 +113,9 @@ void smp::join() {
     }
 }
 
-std::optional<shard_id> current_shard() { return t_shard; }
+std::optional<shard_id> current_shard() {
+    return t_shard;
+}
 
 shard_id this_shard() {
     vassert(t_shard.has_value(), "not on a shard");

@@ -100,10 +100,9 @@ awaitable<submit_result_t<F>> run_submitted(F fn) {
 // to the caller.
 template<typename F>
 awaitable<submit_result_t<F>> submit_to(shard_id target, F fn) {
-    return boost::asio::co_spawn(
-      smp::instance().context(target),
-      detail::run_submitted(std::move(fn)),
-      boost::asio::use_awaitable);
+    return boost::asio::co_spawn(smp::instance().context(target),
+                                 detail::run_submitted(std::move(fn)),
+                                 boost::asio::use_awaitable);
 }
 
 // Runs fn(shard) on every shard, one after the other from the caller, and

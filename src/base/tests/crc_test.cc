@@ -28,11 +28,10 @@ TEST(crc32c, chaining_across_chunks_equals_one_pass) {
         b = static_cast<uint8_t>(rng());
     }
     uint32_t whole = base::crc32c(data);
-    for (size_t cut : {size_t{0}, size_t{1}, size_t{13}, size_t{4096},
-                       size_t{65'537}, data.size()}) {
+    for (size_t cut :
+         {size_t{0}, size_t{1}, size_t{13}, size_t{4096}, size_t{65'537}, data.size()}) {
         std::span<const uint8_t> all(data);
-        uint32_t chained = base::crc32c(all.subspan(cut),
-                                        base::crc32c(all.first(cut)));
+        uint32_t chained = base::crc32c(all.subspan(cut), base::crc32c(all.first(cut)));
         EXPECT_EQ(chained, whole) << "cut at " << cut;
     }
 }
@@ -44,8 +43,7 @@ TEST(crc32c, iobuf_over_many_fragments_equals_contiguous) {
     }
     base::iobuf buf;
     for (size_t i = 0; i < text.size(); i += 333) {
-        base::iobuf piece = base::iobuf::copy_of(
-          std::string_view(text).substr(i, 333));
+        base::iobuf piece = base::iobuf::copy_of(std::string_view(text).substr(i, 333));
         buf.append(std::move(piece));
     }
     ASSERT_GT(buf.fragments().size(), 10u);
@@ -66,9 +64,8 @@ TEST(crc32_ieee, check_value_of_123456789_is_standard) {
 TEST(crc32_ieee, chaining_across_chunks_equals_one_pass) {
     auto all = as_bytes("The quick brown fox jumps over the lazy dog");
     EXPECT_EQ(base::crc32_ieee(all), 0x414FA339u);
-    EXPECT_EQ(
-      base::crc32_ieee(all.subspan(10), base::crc32_ieee(all.first(10))),
-      0x414FA339u);
+    EXPECT_EQ(base::crc32_ieee(all.subspan(10), base::crc32_ieee(all.first(10))),
+              0x414FA339u);
 }
 
 } // namespace

@@ -12,8 +12,14 @@ namespace {
 using namespace base::varint;
 
 TEST(varint, round_trips_boundaries_of_every_length) {
-    std::vector<uint64_t> values = {0, 1, 127, 128, 16383, 16384,
-                                    (1ULL << 21) - 1, 1ULL << 21,
+    std::vector<uint64_t> values = {0,
+                                    1,
+                                    127,
+                                    128,
+                                    16383,
+                                    16384,
+                                    (1ULL << 21) - 1,
+                                    1ULL << 21,
                                     std::numeric_limits<uint32_t>::max(),
                                     std::numeric_limits<uint64_t>::max()};
     for (uint64_t v : values) {
@@ -66,9 +72,9 @@ TEST(zigzag, maps_small_magnitudes_to_small_codes) {
     EXPECT_EQ(zigzag_encode(-1), 1u);
     EXPECT_EQ(zigzag_encode(1), 2u);
     EXPECT_EQ(zigzag_encode(-2), 3u);
-    for (int64_t v : {int64_t{0}, int64_t{-1}, int64_t{1},
-                      std::numeric_limits<int64_t>::min(),
-                      std::numeric_limits<int64_t>::max()}) {
+    for (int64_t v :
+         {int64_t{0}, int64_t{-1}, int64_t{1}, std::numeric_limits<int64_t>::min(),
+          std::numeric_limits<int64_t>::max()}) {
         EXPECT_EQ(zigzag_decode(zigzag_encode(v)), v);
     }
 }

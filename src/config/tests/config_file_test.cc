@@ -9,11 +9,10 @@ using namespace config;
 
 TEST(config_file, sets_scalars_and_lists) {
     property_set values({scope::node, scope::cluster});
-    auto r = load_yaml_text(
-      "node.id: 3\n"
-      "log.dir: /tmp/x\n"
-      "auto.create.topics.enable: false\n",
-      values);
+    auto r = load_yaml_text("node.id: 3\n"
+                            "log.dir: /tmp/x\n"
+                            "auto.create.topics.enable: false\n",
+                            values);
     ASSERT_TRUE(r) << r.message();
     EXPECT_EQ(values.get(properties::node_id), 3);
     EXPECT_EQ(values.get(properties::log_dir), "/tmp/x");

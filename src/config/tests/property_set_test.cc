@@ -72,8 +72,7 @@ TEST(property_set, unknown_and_wrong_scope_names_are_rejected) {
 TEST(property_set, lists_parse_from_commas_and_check_each_item) {
     property_set values({scope::topic});
     ASSERT_TRUE(values.set("cleanup.policy", "compact, delete"));
-    EXPECT_EQ(
-      values.get(properties::cleanup_policy), (string_list{"compact", "delete"}));
+    EXPECT_EQ(values.get(properties::cleanup_policy), (string_list{"compact", "delete"}));
     EXPECT_FALSE(values.set("cleanup.policy", "compact,shred"));
     EXPECT_FALSE(values.set("cleanup.policy", ""));
 }

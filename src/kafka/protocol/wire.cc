@@ -82,8 +82,8 @@ void writer::write_bytes(std::span<const uint8_t> b, bool compact) {
     write_raw(b);
 }
 
-void writer::write_nullable_bytes(
-  const std::optional<std::vector<uint8_t>>& b, bool compact) {
+void writer::write_nullable_bytes(const std::optional<std::vector<uint8_t>>& b,
+                                  bool compact) {
     if (!b) {
         write_null_length(compact);
         return;

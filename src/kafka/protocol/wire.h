@@ -51,8 +51,7 @@ public:
     void write_string(std::string_view s, bool compact);
     void write_nullable_string(const std::optional<std::string>& s, bool compact);
     void write_bytes(std::span<const uint8_t> b, bool compact);
-    void write_nullable_bytes(
-      const std::optional<std::vector<uint8_t>>& b, bool compact);
+    void write_nullable_bytes(const std::optional<std::vector<uint8_t>>& b, bool compact);
     // Record batches: shared into the output, never copied.
     void write_records(const std::optional<base::iobuf>& r, bool compact);
     void write_array_length(size_t n, bool compact);

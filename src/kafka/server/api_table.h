@@ -12,8 +12,7 @@ namespace kafka {
 // Serves one request: decodes its body, does the work, encodes the
 // response body. nullopt means the request was malformed and the
 // connection is closed, as Kafka does.
-using handler = runtime::awaitable<std::optional<base::iobuf>> (*)(
-  request_context&);
+using handler = runtime::awaitable<std::optional<base::iobuf>> (*)(request_context&);
 
 // One row per API this broker serves: the versions it advertises in
 // ApiVersions, and its handler. APIs without a row are not advertised and

@@ -23,10 +23,8 @@ base::logger log{"kafka"};
 constexpr size_t fixed_header_bytes = 8;
 
 int16_t request_header_version(const api_entry& api, int16_t version) {
-    return api.first_flexible_version >= 0
-               && version >= api.first_flexible_version
-             ? 2
-             : 1;
+    return api.first_flexible_version >= 0 && version >= api.first_flexible_version ? 2
+                                                                                    : 1;
 }
 
 int16_t response_header_version(const api_entry& api, int16_t version) {
@@ -35,16 +33,13 @@ int16_t response_header_version(const api_entry& api, int16_t version) {
     if (api.key == protocol::api_key::api_versions) {
         return 0;
     }
-    return api.first_flexible_version >= 0
-               && version >= api.first_flexible_version
-             ? 1
-             : 0;
+    return api.first_flexible_version >= 0 && version >= api.first_flexible_version ? 1
+                                                                                    : 0;
 }
 
 int32_t read_be32(const uint8_t* p) {
-    return static_cast<int32_t>(
-      (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8)
-      | uint32_t(p[3]));
+    return static_cast<int32_t>((uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16)
+                                | (uint32_t(p[2]) << 8) | uint32_t(p[3]));
 }
 
 } // namespace
@@ -54,8 +49,7 @@ connection::connection(server& srv, boost::asio::ip::tcp::socket socket)
   , _socket(std::move(socket)) {
     boost::system::error_code ec;
     auto remote = _socket.remote_endpoint(ec);
-    _peer = ec ? "?" : remote.address().to_string() + ":"
-                         + std::to_string(remote.port());
+    _peer = ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
     _socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);
 }
 
@@ -88,28 +82,27 @@ runtime::awaitable<void> connection::run() {
 // Serves one request; false when the connection is to be closed.
 runtime::awaitable<bool> connection::serve_one() {
     using boost::asio::use_awaitable;
+    // Until a whole request has arrived the connection counts as idle: a
+    // shutdown closes it at once, so a slow or stuck client cannot hold
+    // the node up.
     _idle = true;
     uint8_t size_bytes[4];
-    co_await boost::asio::async_read(
-      _socket, boost::asio::buffer(size_bytes), use_awaitable);
-    _idle = false;
+    co_await boost::asio::async_read(_socket, boost::asio::buffer(size_bytes),
+                                     use_awaitable);
 
     int32_t size = read_be32(size_bytes);
     const auto& cfg = _server.config();
     if (size < 0 || size > cfg.max_request_bytes) {
-        log.warn(
-          "closing connection from {}: request size {} outside [0, {}] "
-          "(socket.request.max.bytes)",
-          _peer,
-          size,
-          cfg.max_request_bytes);
+        log.warn("closing connection from {}: request size {} outside [0, {}] "
+                 "(socket.request.max.bytes)",
+                 _peer, size, cfg.max_request_bytes);
         co_return false;
     }
     // One buffer per request, so handlers can later keep parts of it (a
     // produced batch) without copying.
     std::vector<uint8_t> frame(static_cast<size_t>(size));
-    co_await boost::asio::async_read(
-      _socket, boost::asio::buffer(frame), use_awaitable);
+    co_await boost::asio::async_read(_socket, boost::asio::buffer(frame), use_awaitable);
+    _idle = false;
 
     int32_t correlation_id = 0;
     int16_t header_version = 0;
@@ -122,11 +115,11 @@ runtime::awaitable<bool> connection::serve_one() {
 }
 
 runtime::awaitable<std::optional<base::iobuf>> connection::dispatch(
-  std::span<const uint8_t> frame, int32_t& correlation_id,
-  int16_t& response_header_version_out) {
+    std::span<const uint8_t> frame, int32_t& correlation_id,
+    int16_t& response_header_version_out) {
     if (frame.size() < fixed_header_bytes) {
-        log.warn("closing connection from {}: request of {} bytes has no header",
-                 _peer, frame.size());
+        log.warn("closing connection from {}: request of {} bytes has no header", _peer,
+                 frame.size());
         co_return std::nullopt;
     }
     protocol::reader fixed(frame);
@@ -142,8 +135,8 @@ runtime::awaitable<std::optional<base::iobuf>> connection::dispatch(
         co_return handlers::api_versions_unsupported();
     }
     if (!api || version < api->min_version || version > api->max_version) {
-        log.warn(
-          "closing connection from {}: api {} v{} is not served", _peer, key, version);
+        log.warn("closing connection from {}: api {} v{} is not served", _peer, key,
+                 version);
         co_return std::nullopt;
     }
 
@@ -151,27 +144,28 @@ runtime::awaitable<std::optional<base::iobuf>> connection::dispatch(
     protocol::request_header header;
     header.decode(r, request_header_version(*api, version));
     if (r.failed()) {
-        log.warn("closing connection from {}: malformed {} v{} header: {}",
-                 _peer, api->name, version, r.error());
+        log.warn("closing connection from {}: malformed {} v{} header: {}", _peer,
+                 api->name, version, r.error());
         co_return std::nullopt;
     }
     response_header_version_out = response_header_version(*api, version);
     request_context ctx{header, r, _server.config()};
     auto body = co_await api->serve(ctx);
     if (!body) {
-        log.warn("closing connection from {}: malformed {} v{} request: {}",
-                 _peer, api->name, version, r.error());
+        log.warn("closing connection from {}: malformed {} v{} request: {}", _peer,
+                 api->name, version, r.error());
     }
     co_return body;
 }
 
-runtime::awaitable<void> connection::write_response(
-  int32_t correlation_id, int16_t header_version, base::iobuf body) {
+runtime::awaitable<void> connection::write_response(int32_t correlation_id,
+                                                    int16_t header_version,
+                                                    base::iobuf body) {
     protocol::response_header header{.correlation_id = correlation_id};
     base::iobuf head;
     protocol::writer w(head);
-    w.write_int32(static_cast<int32_t>(
-      header.encoded_size(header_version) + body.size_bytes()));
+    w.write_int32(
+        static_cast<int32_t>(header.encoded_size(header_version) + body.size_bytes()));
     header.encode(w, header_version);
     head.append(std::move(body));
 
@@ -180,8 +174,7 @@ runtime::awaitable<void> connection::write_response(
     for (const auto& f : head.fragments()) {
         buffers.emplace_back(f.data(), f.size());
     }
-    co_await boost::asio::async_write(
-      _socket, buffers, boost::asio::use_awaitable);
+    co_await boost::asio::async_write(_socket, buffers, boost::asio::use_awaitable);
 }
 
 } // namespace kafka

@@ -28,10 +28,10 @@ public:
 private:
     runtime::awaitable<bool> serve_one();
     runtime::awaitable<std::optional<base::iobuf>> dispatch(
-      std::span<const uint8_t> frame, int32_t& correlation_id,
-      int16_t& response_header_version);
-    runtime::awaitable<void> write_response(
-      int32_t correlation_id, int16_t header_version, base::iobuf body);
+        std::span<const uint8_t> frame, int32_t& correlation_id,
+        int16_t& response_header_version);
+    runtime::awaitable<void> write_response(int32_t correlation_id,
+                                            int16_t header_version, base::iobuf body);
 
     server& _server;
     boost::asio::ip::tcp::socket _socket;

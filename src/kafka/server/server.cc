@@ -9,45 +9,61 @@
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <boost/asio/post.hpp>
+
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace kafka {
 namespace {
 
 base::logger log{"kafka"};
 
-using reuse_port = boost::asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+boost::asio::ip::tcp local_protocol(int fd) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0
+        && addr.ss_family == AF_INET6) {
+        return boost::asio::ip::tcp::v6();
+    }
+    return boost::asio::ip::tcp::v4();
+}
 
 } // namespace
 
 server::server(server_config cfg)
   : _config(std::move(cfg))
-  , _acceptor(runtime::smp::instance().context(runtime::this_shard()))
+  , _shard(runtime::this_shard())
+  , _acceptor(runtime::smp::instance().context(_shard))
   , _gate(_acceptor.get_executor()) {}
 
 server::~server() = default;
 
-uint16_t server::start() {
+uint16_t server::listen(std::vector<server*> shards) {
     namespace ip = boost::asio::ip;
+    _shards = std::move(shards);
     ip::tcp::resolver resolver(_acceptor.get_executor());
-    auto addresses = resolver.resolve(
-      _config.listen.host, std::to_string(_config.listen.port),
-      ip::tcp::resolver::passive | ip::tcp::resolver::numeric_service);
+    auto addresses =
+        resolver.resolve(_config.listen.host, std::to_string(_config.listen.port),
+                         ip::tcp::resolver::passive | ip::tcp::resolver::numeric_service);
     ip::tcp::endpoint ep = addresses.begin()->endpoint();
     _acceptor.open(ep.protocol());
     _acceptor.set_option(ip::tcp::acceptor::reuse_address(true));
-    _acceptor.set_option(reuse_port(true));
     _acceptor.bind(ep);
     _acceptor.listen(boost::asio::socket_base::max_listen_connections);
     _gate.try_enter(); // the accept loop
-    boost::asio::co_spawn(
-      _acceptor.get_executor(), accept_loop(), boost::asio::detached);
+    boost::asio::co_spawn(_acceptor.get_executor(), accept_loop(), boost::asio::detached);
+    uint16_t port = _acceptor.local_endpoint().port();
+    set_bound_port(port);
+    return port;
+}
+
+void server::set_bound_port(uint16_t port) {
     // A configured port of 0 means "any": clients are told the real one.
-    _config.listen.port = _acceptor.local_endpoint().port();
+    _config.listen.port = port;
     if (_config.advertised.port == 0) {
-        _config.advertised.port = _config.listen.port;
+        _config.advertised.port = port;
     }
-    return _config.listen.port;
 }
 
 runtime::awaitable<void> server::accept_loop() {
@@ -55,7 +71,7 @@ runtime::awaitable<void> server::accept_loop() {
     for (;;) {
         boost::system::error_code ec;
         auto socket = co_await _acceptor.async_accept(
-          boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         if (ec == boost::asio::error::operation_aborted || !_acceptor.is_open()) {
             co_return;
         }
@@ -64,13 +80,35 @@ runtime::awaitable<void> server::accept_loop() {
             log.warn("accept failed: {}", ec.message());
             continue;
         }
-        if (!_gate.try_enter()) {
-            co_return;
+        server* target = _shards[_next_shard++ % _shards.size()];
+        int fd = socket.release();
+        if (target == this) {
+            adopt(fd);
+            continue;
         }
-        auto c = std::make_shared<connection>(*this, std::move(socket));
-        boost::asio::co_spawn(
-          _acceptor.get_executor(), serve(std::move(c)), boost::asio::detached);
+        // The descriptor crosses shards as a number; the target shard wraps
+        // it in a socket on its own io_context.
+        auto& ctx = runtime::smp::instance().context(target->_shard);
+        boost::asio::post(ctx, [target, fd] { target->adopt(fd); });
     }
+}
+
+void server::adopt(int fd) {
+    boost::asio::ip::tcp::socket socket(runtime::smp::instance().context(_shard));
+    boost::system::error_code ec;
+    socket.assign(local_protocol(fd), fd, ec);
+    if (ec) {
+        ::close(fd);
+        log.warn("cannot serve an accepted connection: {}", ec.message());
+        return;
+    }
+    if (!_gate.try_enter()) {
+        socket.close(ec); // stopping: the connection ends here
+        return;
+    }
+    auto c = std::make_shared<connection>(*this, std::move(socket));
+    boost::asio::co_spawn(_acceptor.get_executor(), serve(std::move(c)),
+                          boost::asio::detached);
 }
 
 runtime::awaitable<void> server::serve(std::shared_ptr<connection> c) {
@@ -79,7 +117,7 @@ runtime::awaitable<void> server::serve(std::shared_ptr<connection> c) {
     try {
         co_await c->run();
     } catch (const std::exception& e) {
-        // A handler bug must cost one connection, not the broker.
+        // A handler bug must cost one connection, not the node.
         log.error("connection failed: {}", e.what());
         c->close();
     }
@@ -95,23 +133,24 @@ runtime::awaitable<void> server::stop() {
     }
     // Requests still in flight get the grace period, then their
     // connections are closed too.
-    auto grace = std::make_shared<boost::asio::steady_timer>(
-      _acceptor.get_executor(), _config.shutdown_grace);
+    auto grace = std::make_shared<boost::asio::steady_timer>(_acceptor.get_executor(),
+                                                             _config.shutdown_grace);
     boost::asio::co_spawn(
-      _acceptor.get_executor(),
-      [this, grace]() -> runtime::awaitable<void> {
-          boost::system::error_code wait_ec;
-          co_await grace->async_wait(
-            boost::asio::redirect_error(boost::asio::use_awaitable, wait_ec));
-          if (!wait_ec) {
-              log.warn("closing {} connections still busy after the grace "
-                       "period", _connections.size());
-              for (auto& c : _connections) {
-                  c->close();
-              }
-          }
-      },
-      boost::asio::detached);
+        _acceptor.get_executor(),
+        [this, grace]() -> runtime::awaitable<void> {
+            boost::system::error_code wait_ec;
+            co_await grace->async_wait(
+                boost::asio::redirect_error(boost::asio::use_awaitable, wait_ec));
+            if (!wait_ec) {
+                log.warn("closing {} connections still busy after the grace "
+                         "period",
+                         _connections.size());
+                for (auto& c : _connections) {
+                    c->close();
+                }
+            }
+        },
+        boost::asio::detached);
     co_await _gate.close();
     grace->cancel();
 }

@@ -8,14 +8,17 @@
 
 #include <list>
 #include <memory>
+#include <vector>
 
 namespace kafka {
 
 class connection;
 
-// The Kafka listener of one shard. Every shard listens on the same port
-// (SO_REUSEPORT), so the kernel spreads connections over shards and no
-// connection is ever handed between them.
+// The Kafka API of one shard: the connections it serves. Shard 0's server
+// also owns the listening socket and hands accepted connections to the
+// shards in turn, so connections spread evenly and the port is bound once
+// (a second node on the same port fails to start, which SO_REUSEPORT
+// would have let through).
 class server {
 public:
     explicit server(server_config cfg);
@@ -23,9 +26,15 @@ public:
     server(const server&) = delete;
     server& operator=(const server&) = delete;
 
-    // Binds and starts accepting; returns the bound port (useful when the
-    // configured port is 0). Throws on a bind failure.
-    uint16_t start();
+    // On one shard only: binds, starts accepting and handing connections to
+    // `shards` (one server per shard, indexed by shard id) in turn. Returns
+    // the bound port (useful when the configured port is 0). Throws on a
+    // bind failure.
+    uint16_t listen(std::vector<server*> shards);
+    // Sets the port the listener bound, on every shard's server.
+    void set_bound_port(uint16_t port);
+    // Serves an accepted connection (a socket descriptor) on this shard.
+    void adopt(int fd);
     // Stops accepting, closes idle connections, lets requests in flight
     // finish (up to the shutdown grace) and waits until every connection
     // has ended.
@@ -40,7 +49,10 @@ private:
     runtime::awaitable<void> serve(std::shared_ptr<connection> c);
 
     server_config _config;
+    runtime::shard_id _shard;
     boost::asio::ip::tcp::acceptor _acceptor;
+    std::vector<server*> _shards; // where the listener sends connections
+    size_t _next_shard{0};
     runtime::gate _gate;
     std::list<std::shared_ptr<connection>> _connections;
 };

@@ -44,7 +44,7 @@ TEST(data_dir, cluster_ids_are_random_and_url_safe) {
     for (int i = 0; i < 100; ++i) {
         auto id = node::make_cluster_id();
         EXPECT_EQ(id.find_first_not_of(
-                    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
                   std::string::npos);
         ids.insert(id);
     }

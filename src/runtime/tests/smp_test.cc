@@ -26,15 +26,15 @@ T run_on_shard0(unsigned shards, F body) {
     s.start();
     std::promise<T> done;
     boost::asio::co_spawn(
-      s.context(shard_id(0)),
-      [&]() -> awaitable<void> {
-          try {
-              done.set_value(co_await body());
-          } catch (...) {
-              done.set_exception(std::current_exception());
-          }
-      },
-      boost::asio::detached);
+        s.context(shard_id(0)),
+        [&]() -> awaitable<void> {
+            try {
+                done.set_value(co_await body());
+            } catch (...) {
+                done.set_exception(std::current_exception());
+            }
+        },
+        boost::asio::detached);
     auto result = done.get_future().get();
     s.stop();
     s.join();
@@ -44,10 +44,10 @@ T run_on_shard0(unsigned shards, F body) {
 TEST(smp, submit_to_runs_on_the_target_and_returns_to_the_caller) {
     auto ok = run_on_shard0<bool>(2, []() -> awaitable<bool> {
         auto caller = runtime::this_shard();
-        auto where = co_await runtime::submit_to(
-          shard_id(1), [] { return runtime::this_shard(); });
+        auto where = co_await runtime::submit_to(shard_id(1),
+                                                 [] { return runtime::this_shard(); });
         co_return caller == shard_id(0) && where == shard_id(1)
-          && runtime::this_shard() == shard_id(0);
+            && runtime::this_shard() == shard_id(0);
     });
     EXPECT_TRUE(ok);
 }
@@ -59,8 +59,7 @@ TEST(smp, submit_to_runs_on_the_target_and_returns_to_the_caller) {
 TEST(smp, submit_to_carries_an_owning_lambda_across_shards) {
     auto text = run_on_shard0<std::string>(2, []() -> awaitable<std::string> {
         std::string owned(100, 'x');
-        auto task = runtime::submit_to(
-          shard_id(1), [owned] { return owned + "!"; });
+        auto task = runtime::submit_to(shard_id(1), [owned] { return owned + "!"; });
         co_return co_await std::move(task);
     });
     EXPECT_EQ(text, std::string(100, 'x') + "!");
@@ -68,14 +67,12 @@ TEST(smp, submit_to_carries_an_owning_lambda_across_shards) {
 
 TEST(smp, submit_to_awaits_coroutines_on_the_target) {
     auto value = run_on_shard0<int>(2, []() -> awaitable<int> {
-        co_return co_await runtime::submit_to(
-          shard_id(1), []() -> awaitable<int> {
-              boost::asio::steady_timer t(
-                co_await boost::asio::this_coro::executor,
-                std::chrono::milliseconds(1));
-              co_await t.async_wait(boost::asio::use_awaitable);
-              co_return static_cast<int>(runtime::this_shard()()) + 41;
-          });
+        co_return co_await runtime::submit_to(shard_id(1), []() -> awaitable<int> {
+            boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
+                                        std::chrono::milliseconds(1));
+            co_await t.async_wait(boost::asio::use_awaitable);
+            co_return static_cast<int>(runtime::this_shard()()) + 41;
+        });
     });
     EXPECT_EQ(value, 42);
 }
@@ -83,12 +80,11 @@ TEST(smp, submit_to_awaits_coroutines_on_the_target) {
 TEST(smp, submit_to_rethrows_the_targets_exception_on_the_caller) {
     auto caught = run_on_shard0<bool>(2, []() -> awaitable<bool> {
         try {
-            co_await runtime::submit_to(shard_id(1), []() -> int {
-                throw std::runtime_error("boom");
-            });
+            co_await runtime::submit_to(
+                shard_id(1), []() -> int { throw std::runtime_error("boom"); });
         } catch (const std::runtime_error& e) {
             co_return std::string(e.what()) == "boom"
-              && runtime::this_shard() == shard_id(0);
+                && runtime::this_shard() == shard_id(0);
         }
         co_return false;
     });
@@ -121,14 +117,14 @@ TEST(gate, close_waits_for_everyone_inside) {
         bool left = false;
         EXPECT_TRUE(g.try_enter());
         boost::asio::co_spawn(
-          ex,
-          [&]() -> awaitable<void> {
-              boost::asio::steady_timer t(ex, std::chrono::milliseconds(5));
-              co_await t.async_wait(boost::asio::use_awaitable);
-              left = true;
-              g.leave();
-          },
-          boost::asio::detached);
+            ex,
+            [&]() -> awaitable<void> {
+                boost::asio::steady_timer t(ex, std::chrono::milliseconds(5));
+                co_await t.async_wait(boost::asio::use_awaitable);
+                left = true;
+                g.leave();
+            },
+            boost::asio::detached);
         co_await g.close();
         co_return left && !g.try_enter() && g.count() == 0;
     });

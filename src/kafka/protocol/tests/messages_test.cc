@@ -41,23 +41,22 @@ api_versions_response sample_api_versions() {
 
 TEST(api_versions, v0_response_matches_the_wire_layout) {
     auto bytes = encode(sample_api_versions(), 0);
-    std::vector<uint8_t> expected = {
-      0, 0,          // error_code
-      0, 0, 0, 2,    // array length
-      0, 18, 0, 0, 0, 4, //
-      0, 3, 0, 0, 0, 12};
+    std::vector<uint8_t> expected = {0, 0,              // error_code
+                                     0, 0,  0, 2,       // array length
+                                     0, 18, 0, 0, 0, 4, //
+                                     0, 3,  0, 0, 0, 12};
     EXPECT_EQ(bytes, expected);
 }
 
 TEST(api_versions, v3_response_is_compact_with_tagged_fields) {
     auto bytes = encode(sample_api_versions(), 3);
     std::vector<uint8_t> expected = {
-      0, 0,                 // error_code
-      3,                    // compact array length (2 + 1)
-      0, 18, 0, 0, 0, 4, 0, // entry + its tagged-field count
-      0, 3, 0, 0, 0, 12, 0, //
-      0, 0, 0, 7,           // throttle_time_ms
-      0};                   // no tagged fields
+        0, 0,                  // error_code
+        3,                     // compact array length (2 + 1)
+        0, 18, 0, 0, 0, 4,  0, // entry + its tagged-field count
+        0, 3,  0, 0, 0, 12, 0, //
+        0, 0,  0, 7,           // throttle_time_ms
+        0};                    // no tagged fields
     EXPECT_EQ(bytes, expected);
 }
 
@@ -91,9 +90,11 @@ metadata_response sample_metadata() {
     metadata_response::topic t;
     t.name = "orders";
     t.topic_id[3] = 9;
-    t.partitions.push_back(
-      {.partition_index = 0, .leader_id = 1, .leader_epoch = 3,
-       .replica_nodes = {1}, .isr_nodes = {1}});
+    t.partitions.push_back({.partition_index = 0,
+                            .leader_id = 1,
+                            .leader_epoch = 3,
+                            .replica_nodes = {1},
+                            .isr_nodes = {1}});
     m.topics.push_back(t);
     return m;
 }
@@ -104,11 +105,9 @@ TEST(metadata, responses_round_trip_at_every_version) {
         auto back = decode<metadata_response>(encode(m, v), v);
         EXPECT_EQ(back.brokers.at(0).host, "127.0.0.1");
         EXPECT_EQ(back.topics.at(0).name, "orders");
-        EXPECT_EQ(back.topics.at(0).partitions.at(0).isr_nodes,
-                  std::vector<int32_t>{1});
+        EXPECT_EQ(back.topics.at(0).partitions.at(0).isr_nodes, std::vector<int32_t>{1});
         EXPECT_EQ(back.cluster_id == "cluster", v >= 2) << v;
-        EXPECT_EQ(back.topics.at(0).partitions.at(0).leader_epoch,
-                  v >= 7 ? 3 : -1) << v;
+        EXPECT_EQ(back.topics.at(0).partitions.at(0).leader_epoch, v >= 7 ? 3 : -1) << v;
         EXPECT_EQ(back.topics.at(0).topic_id[3], v >= 10 ? 9 : 0) << v;
     }
 }
@@ -126,12 +125,11 @@ TEST(metadata, null_topics_means_all_from_v1) {
 }
 
 TEST(headers, request_header_v2_keeps_a_classic_client_id) {
-    request_header h{.api_key = 18, .api_version = 3, .correlation_id = 42,
-                     .client_id = "rdkafka"};
+    request_header h{
+        .api_key = 18, .api_version = 3, .correlation_id = 42, .client_id = "rdkafka"};
     auto bytes = encode(h, 2);
-    std::vector<uint8_t> expected = {0, 18, 0, 3, 0, 0, 0, 42,
-                                     0, 7, 'r', 'd', 'k', 'a', 'f', 'k', 'a',
-                                     0};
+    std::vector<uint8_t> expected = {0, 18,  0,   3,   0,   0,   0,   42,  0,
+                                     7, 'r', 'd', 'k', 'a', 'f', 'k', 'a', 0};
     EXPECT_EQ(bytes, expected);
     auto back = decode<request_header>(bytes, 2);
     EXPECT_EQ(back.client_id, "rdkafka");

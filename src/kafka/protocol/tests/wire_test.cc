@@ -8,7 +8,9 @@ namespace {
 
 using namespace kafka::protocol;
 
-std::vector<uint8_t> bytes_of(const base::iobuf& b) { return b.to_vector(); }
+std::vector<uint8_t> bytes_of(const base::iobuf& b) {
+    return b.to_vector();
+}
 
 TEST(wire, integers_are_big_endian) {
     base::iobuf out;
@@ -17,8 +19,8 @@ TEST(wire, integers_are_big_endian) {
     w.write_int32(-2);
     w.write_int64(0x0102030405060708);
     EXPECT_EQ(
-      bytes_of(out),
-      (std::vector<uint8_t>{1, 2, 0xff, 0xff, 0xff, 0xfe, 1, 2, 3, 4, 5, 6, 7, 8}));
+        bytes_of(out),
+        (std::vector<uint8_t>{1, 2, 0xff, 0xff, 0xff, 0xfe, 1, 2, 3, 4, 5, 6, 7, 8}));
     auto v = bytes_of(out);
     reader r(v);
     EXPECT_EQ(r.read_int16(), 0x0102);
@@ -35,9 +37,8 @@ TEST(wire, strings_classic_and_compact_with_null) {
     w.write_string("ab", true);
     w.write_nullable_string(std::nullopt, false);
     w.write_nullable_string(std::nullopt, true);
-    EXPECT_EQ(
-      bytes_of(out),
-      (std::vector<uint8_t>{0, 2, 'a', 'b', 3, 'a', 'b', 0xff, 0xff, 0}));
+    EXPECT_EQ(bytes_of(out),
+              (std::vector<uint8_t>{0, 2, 'a', 'b', 3, 'a', 'b', 0xff, 0xff, 0}));
     auto v = bytes_of(out);
     reader r(v);
     EXPECT_EQ(r.read_string(false), "ab");

@@ -1,5 +1,5 @@
-#include "kafka/protocol/error_code.h"
 #include "kafka/protocol/messages/api_versions.h"
+#include "kafka/protocol/error_code.h"
 #include "kafka/server/api_table.h"
 #include "kafka/server/handlers/handlers.h"
 
@@ -9,10 +9,9 @@ namespace {
 protocol::api_versions_response advertised() {
     protocol::api_versions_response response;
     for (const auto& api : served_apis()) {
-        response.api_keys.push_back(
-          {.api_key = api.key,
-           .min_version = api.min_version,
-           .max_version = api.max_version});
+        response.api_keys.push_back({.api_key = api.key,
+                                     .min_version = api.min_version,
+                                     .max_version = api.max_version});
     }
     return response;
 }

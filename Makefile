@@ -1,0 +1,73 @@
+# The README's two commands are `make run` and `make test`.
+# Build modes live in CMakePresets.json: release, debug, sanitize.
+
+SHELL := /bin/bash
+PY := /usr/bin/python3
+RELEASE := build/release
+SANITIZE := build/sanitize
+DATA_DIR ?= ./data
+ATOLLD_ARGS ?=
+
+.PHONY: deps build build-debug build-sanitize run test unit-test sanitize-test \
+        fuzz-replay fuzz integration-test format format-check clean
+
+deps:
+	bash tools/install-deps.sh
+
+$(RELEASE)/build.ninja:
+	cmake --preset release
+
+$(SANITIZE)/build.ninja:
+	cmake --preset sanitize
+
+build/debug/build.ninja:
+	cmake --preset debug
+
+build: $(RELEASE)/build.ninja
+	cmake --build --preset release
+
+build-debug: build/debug/build.ninja
+	cmake --build --preset debug
+
+build-sanitize: $(SANITIZE)/build.ninja
+	cmake --build --preset sanitize
+
+# A single-node broker on the embedded defaults: data under ./data, the
+# Kafka API on 127.0.0.1:9092. Ctrl-C stops it cleanly.
+run: deps build
+	exec $(RELEASE)/bin/atolld --data-dir $(DATA_DIR) $(ATOLLD_ARGS)
+
+# Everything CI runs (.ci/run calls this).
+test: deps format-check build unit-test build-sanitize sanitize-test fuzz-replay \
+      integration-test
+	@echo "make test: all stages passed"
+
+unit-test: build
+	ctest --test-dir $(RELEASE) -L unit --output-on-failure
+
+sanitize-test: build-sanitize
+	ctest --test-dir $(SANITIZE) -L unit --output-on-failure
+
+# Replays the checked-in corpus through every fuzz target (sanitize build).
+fuzz-replay: build-sanitize
+	ctest --test-dir $(SANITIZE) -L fuzz --output-on-failure
+
+# Explores with libFuzzer for FUZZ_SECONDS per target, growing the corpus.
+FUZZ_SECONDS ?= 60
+fuzz: build-sanitize
+	for t in $(SANITIZE)/bin/fuzz_*; do \
+	  name=$$(basename $$t); mkdir -p tests/fuzz/corpus/$$name; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/$$name || exit 1; \
+	done
+
+integration-test: build
+	cd tests/integration && $(PY) -m pytest -q
+
+format:
+	git ls-files '*.h' '*.cc' | xargs clang-format-14 -i
+
+format-check:
+	git ls-files '*.h' '*.cc' | xargs clang-format-14 --dry-run --Werror
+
+clean:
+	rm -rf build
