@@ -9,7 +9,8 @@ DATA_DIR ?= ./data
 ATOLLD_ARGS ?=
 
 .PHONY: deps build build-debug build-sanitize run test unit-test sanitize-test \
-        fuzz-replay fuzz integration-test format format-check clean
+        fuzz-replay fuzz integration-test integration-test-sanitize format \
+        format-check clean
 
 deps:
 	bash tools/install-deps.sh
@@ -39,7 +40,7 @@ run: deps build
 
 # Everything CI runs (.ci/run calls this).
 test: deps format-check build unit-test build-sanitize sanitize-test fuzz-replay \
-      integration-test
+      integration-test integration-test-sanitize
 	@echo "make test: all stages passed"
 
 unit-test: build
@@ -62,6 +63,11 @@ fuzz: build-sanitize
 
 integration-test: build
 	cd tests/integration && $(PY) -m pytest -q
+
+# The same suite against the ASan/UBSan broker: hostile input must not
+# touch memory it should not.
+integration-test-sanitize: build-sanitize
+	cd tests/integration && ATOLLD=$(CURDIR)/$(SANITIZE)/bin/atolld $(PY) -m pytest -q
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format-14 -i
