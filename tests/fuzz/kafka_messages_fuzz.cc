@@ -29,14 +29,14 @@ void round_trip(std::span<const uint8_t> in, int16_t version, const char* name) 
     base::iobuf out;
     writer w(out);
     decoded.encode(w, version);
-    vassert(
-      w.written() == decoded.encoded_size(version), "{} v{}: size mismatch", name, version);
+    vassert(w.written() == decoded.encoded_size(version), "{} v{}: size mismatch", name,
+            version);
     auto bytes = out.to_vector();
     reader again(bytes);
     M back;
     back.decode(again, version);
     vassert(!again.failed(), "{} v{}: re-encoded bytes do not decode: {}", name, version,
-      again.error());
+            again.error());
     vassert(again.remaining() == 0, "{} v{}: trailing bytes", name, version);
     if constexpr (std::equality_comparable<M>) {
         vassert(back == decoded, "{} v{}: round trip changed the message", name, version);
@@ -45,9 +45,9 @@ void round_trip(std::span<const uint8_t> in, int16_t version, const char* name) 
 
 constexpr size_t message_count = 0
 #define ATOLL_COUNT(type, lo, hi) +1
-  ATOLL_KAFKA_MESSAGES(ATOLL_COUNT)
+    ATOLL_KAFKA_MESSAGES(ATOLL_COUNT)
 #undef ATOLL_COUNT
-  ;
+    ;
 
 } // namespace
 
@@ -62,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 #define ATOLL_FUZZ_ONE(type, lo, hi)                                                     \
     if (pick == index++) {                                                               \
         round_trip<type>(body, static_cast<int16_t>(lo + version_pick % (hi - lo + 1)),  \
-          #type);                                                                        \
+                         #type);                                                         \
     }
     ATOLL_KAFKA_MESSAGES(ATOLL_FUZZ_ONE)
 #undef ATOLL_FUZZ_ONE
