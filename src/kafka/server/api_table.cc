@@ -3,60 +3,118 @@
 #include "kafka/protocol/messages/api_catalog.h"
 #include "kafka/server/handlers/handlers.h"
 
+#include <algorithm>
 #include <array>
 
 namespace kafka {
 namespace {
 
-// Looks the API up in the generated catalog so that the flexible-version
-// boundary always comes from the definitions.
-constexpr api_entry row(int16_t key, int16_t min_version, int16_t max_version,
-                        handler serve) {
-    for (const auto& def : protocol::api_definitions) {
-        if (def.key == key) {
-            return api_entry{
-                key,  def.name, min_version, max_version, def.first_flexible_version,
-                serve};
-        }
-    }
-    return api_entry{key, "?", -1, -1, -1, nullptr};
-}
+namespace key = protocol::api_key;
 
-// The versions each API is advertised with: Kafka 4.0's broker ranges.
-constexpr std::array served{
-    row(protocol::api_key::metadata, 0, 12, handlers::metadata),
-    row(protocol::api_key::api_versions, 0, 4, handlers::api_versions),
+// The APIs this broker serves, and their handlers.
+struct handler_row {
+    int16_t key;
+    handler serve;
+};
+constexpr handler_row handler_rows[] = {
+    {key::metadata, handlers::metadata},
+    {key::api_versions, handlers::api_versions},
 };
 
-// Every row's range must lie inside what the definitions can encode.
-constexpr bool ranges_are_defined() {
-    for (const auto& entry : served) {
-        bool found = false;
-        for (const auto& def : protocol::api_definitions) {
-            if (def.key == entry.key) {
-                found = entry.min_version >= def.min_version
-                    && entry.max_version <= def.max_version
-                    && entry.min_version <= entry.max_version;
-            }
-        }
-        if (!found) {
-            return false;
+// Where Kafka 4.0 advertises less than the definitions cover: the old
+// message formats (magic 0/1) are gone, so Fetch starts at v4. Produce keeps
+// v0-v2 advertised because older librdkafka's feature detection looks for
+// them (KAFKA-18659), but its handler answers them UNSUPPORTED_VERSION.
+struct range_row {
+    int16_t key;
+    int16_t min_version;
+    int16_t max_version;
+};
+constexpr range_row kafka_4_0_ranges[] = {
+    {key::fetch, 4, 17},
+};
+
+constexpr handler handler_of(int16_t k) {
+    for (const auto& row : handler_rows) {
+        if (row.key == k) {
+            return row.serve;
         }
     }
-    return true;
+    return nullptr;
 }
-static_assert(ranges_are_defined(), "an advertised range exceeds its definition");
+
+constexpr api_entry entry_of(const protocol::api_definition& def) {
+    api_entry e{def.key,
+                def.name,
+                def.min_version,
+                def.max_version,
+                def.first_flexible_version,
+                handler_of(def.key)};
+    for (const auto& r : kafka_4_0_ranges) {
+        if (r.key == def.key) {
+            e.min_version = r.min_version;
+            e.max_version = r.max_version;
+        }
+    }
+    return e;
+}
+
+constexpr auto make_all() {
+    std::array<api_entry, protocol::api_definitions.size()> all{};
+    for (size_t i = 0; i < all.size(); ++i) {
+        all[i] = entry_of(protocol::api_definitions[i]);
+    }
+    return all;
+}
+
+constexpr auto all = make_all();
+
+constexpr size_t served_count =
+    std::count_if(all.begin(), all.end(), [](const api_entry& e) { return e.serve; });
+
+constexpr auto make_served() {
+    std::array<api_entry, served_count> served{};
+    size_t n = 0;
+    for (const auto& e : all) {
+        if (e.serve) {
+            served[n++] = e;
+        }
+    }
+    return served;
+}
+
+constexpr auto served = make_served();
+
+// Every advertised range lies inside what the definitions can encode, and
+// every handler belongs to a defined API.
+constexpr bool table_is_consistent() {
+    for (const auto& e : all) {
+        for (const auto& def : protocol::api_definitions) {
+            if (def.key == e.key
+                && (e.min_version < def.min_version || e.max_version > def.max_version
+                    || e.min_version > e.max_version)) {
+                return false;
+            }
+        }
+    }
+    return served_count == std::size(handler_rows);
+}
+static_assert(table_is_consistent(), "the API table disagrees with the definitions");
 
 } // namespace
+
+std::span<const api_entry> all_apis() {
+    return all;
+}
 
 std::span<const api_entry> served_apis() {
     return served;
 }
 
-const api_entry* find_api(int16_t key) {
-    for (const auto& entry : served) {
-        if (entry.key == key) {
-            return &entry;
+const api_entry* find_api(int16_t k) {
+    for (const auto& e : served) {
+        if (e.key == k) {
+            return &e;
         }
     }
     return nullptr;

@@ -14,9 +14,10 @@ namespace kafka {
 // connection is closed, as Kafka does.
 using handler = runtime::awaitable<std::optional<base::iobuf>> (*)(request_context&);
 
-// One row per API this broker serves: the versions it advertises in
-// ApiVersions, and its handler. APIs without a row are not advertised and
-// their requests close the connection.
+// One row per Kafka API this build has definitions for: the versions the
+// broker advertises (Kafka 4.0's ranges) and its handler, if it serves the
+// API yet. APIs without a handler are not advertised, and their requests
+// close the connection.
 struct api_entry {
     int16_t key;
     std::string_view name;
@@ -26,7 +27,11 @@ struct api_entry {
     handler serve;
 };
 
+// Every API with definitions, served or not.
+std::span<const api_entry> all_apis();
+// The APIs with a handler: what ApiVersions advertises.
 std::span<const api_entry> served_apis();
+// A served API by key, or nullptr.
 const api_entry* find_api(int16_t key);
 
 } // namespace kafka

@@ -12,8 +12,10 @@ version, for request dispatch and ApiVersions.
 Definition format (our own, see CONTRIBUTING.md):
   {"api": "metadata", "key": 3, "versions": "0-12", "flexible": "9+",
    "request": {"fields": [...]}, "response": {"fields": [...]}}
-or, for headers, {"headers": [{"name": ..., "versions": ..., "flexible":
-..., "fields": [...]}]}. A field:
+or, for messages outside any API (headers, consumer protocol), {"messages":
+[{"name": ..., "versions": ..., "flexible": ..., "fields": [...]}]}. A
+section (request, response or message) may list "structs": [{"name": ...,
+"fields": [...]}] used by several fields. A field:
   {"name": "topics", "type": "[]topic", "versions": "0+",
    "nullable": "1+", "tag": 0, "tagged": "3+", "default": -1,
    "flexible": "none", "fields": [...]}
@@ -101,12 +103,15 @@ class Field:
         if self.is_struct and self.elem != self.elem.lower():
             raise DefinitionError(f"{where}: struct names are snake_case")
         self.ever_nullable = self.nullable is not None or self.elem == "records"
+        self.struct_cpp_name = self.elem  # set to the C++ name by build_message
 
     def elem_cpp(self):
         if self.elem in PRIMITIVES:
             return PRIMITIVES[self.elem][0]
+        if self.is_struct:
+            return self.struct_cpp_name
         return {"string": "std::string", "bytes": "std::vector<uint8_t>",
-                "records": "base::iobuf"}.get(self.elem, self.elem)
+                "records": "base::iobuf"}[self.elem]
 
     def cpp_type(self):
         t = self.elem_cpp()
@@ -152,7 +157,7 @@ class Field:
         if self.is_array:
             return f"{m}.empty()"
         if self.is_struct:
-            return f"{m} == {self.elem}{{}}"
+            return f"{m} == {self.elem_cpp()}{{}}"
         if self.elem == "string":
             return f"{m} == {json.dumps(self.default or '')}"
         if self.elem == "bytes":
@@ -164,23 +169,68 @@ class Field:
 
 
 class Struct:
-    def __init__(self, name, fields, known, owner):
+    def __init__(self, name, fields, owner):
         self.name = name
-        self.fields = []
+        self.fields = [Field(fd, owner) for fd in fields]
         self.children = []
+
+    def struct_deps(self):
+        return {f.elem for f in self.fields if f.is_struct}
+
+
+def build_message(name, section):
+    """The message's struct, with every struct it uses as a direct child, in
+    an order where each is declared before it is used. A struct is defined
+    once (by the field that lists its "fields", or in "structs") and may be
+    used by any field of the message."""
+    defs = {}
+
+    def collect(fields, owner):
         for fd in fields:
-            f = Field(fd, owner)
+            if "fields" in fd:
+                elem = fd["type"][2:] if fd["type"].startswith("[]") else fd["type"]
+                if elem in defs:
+                    raise DefinitionError(f"{owner}: struct {elem} defined twice")
+                defs[elem] = Struct(elem, fd["fields"], f"{owner}.{elem}")
+                collect(fd["fields"], f"{owner}.{elem}")
+
+    for c in section.get("structs", ()):
+        if c["name"] in defs:
+            raise DefinitionError(f"{name}: struct {c['name']} defined twice")
+        defs[c["name"]] = Struct(c["name"], c["fields"], f"{name}.{c['name']}")
+        collect(c["fields"], f"{name}.{c['name']}")
+    collect(section["fields"], name)
+    top = Struct(name, section["fields"], name)
+
+    ordered, state = [], {}
+
+    def visit(sname, via):
+        if sname not in defs:
+            raise DefinitionError(f"{via}: unknown struct {sname}")
+        if state.get(sname) == "done":
+            return
+        if state.get(sname) == "visiting":
+            raise DefinitionError(f"{via}: struct {sname} contains itself")
+        state[sname] = "visiting"
+        for dep in sorted(defs[sname].struct_deps()):
+            visit(dep, f"{via}.{sname}")
+        state[sname] = "done"
+        ordered.append(defs[sname])
+
+    for sname in defs:
+        visit(sname, name)
+    for dep in top.struct_deps():
+        visit(dep, name)
+    # The structs live at namespace scope as <message>_<struct>, complete
+    # before the message uses them (Clang cannot default-construct a nested
+    # struct with member initializers inside its unfinished parent), and
+    # the message names them by their short names through aliases.
+    for st in [top] + ordered:
+        for f in st.fields:
             if f.is_struct:
-                if f.fields is not None:
-                    if f.elem in known:
-                        raise DefinitionError(f"{owner}: struct {f.elem} defined twice")
-                    known[f.elem] = None
-                    child = Struct(f.elem, f.fields, known, f"{owner}.{f.elem}")
-                    known[f.elem] = child
-                    self.children.append(child)
-                elif f.elem not in known:
-                    raise DefinitionError(f"{owner}: unknown struct {f.elem}")
-            self.fields.append(f)
+                f.struct_cpp_name = f"{name}_{f.elem}"
+    top.children = ordered
+    return top
 
 
 def cmp_flex(f):
@@ -230,7 +280,7 @@ def encode_field(f, m, lines, ind):
         lines.append(f"{ind}}} else if ({nullable_now}) {{")
         lines.append(f"{ind}    w.write_int8(-1);")
         lines.append(f"{ind}}} else {{")
-        lines.append(f"{ind}    {f.elem}{{}}.encode(w, version);")
+        lines.append(f"{ind}    {f.elem_cpp()}{{}}.encode(w, version);")
         lines.append(f"{ind}}}")
         return
     lines.append(f"{ind}if ({m}.has_value()) {{")
@@ -320,30 +370,34 @@ def guarded(lines, cond, emit):
     lines.append("    }")
 
 
-def gen_struct(s, versions, flexible, prefix, out_h, out_cc, ind=""):
-    """Emit struct s (declaration into out_h, definitions into out_cc)."""
-    qual = f"{prefix}{s.name}"
-    out_h.append(f"{ind}struct {s.name} {{")
+def gen_struct(s, versions, flexible, out_h, out_cc, message=None):
+    """Emit struct s (declaration into out_h, definitions into out_cc).
+    A message's structs come first, named <message>_<struct>."""
     for child in s.children:
-        gen_struct(child, versions, flexible, f"{qual}::", out_h, out_cc, ind + "    ")
+        gen_struct(child, versions, flexible, out_h, out_cc, message=s.name)
+        out_h.append("")
+    qual = f"{message}_{s.name}" if message else s.name
+    out_h.append(f"struct {qual} {{")
+    for child in s.children:
+        out_h.append(f"    using {child.name} = {s.name}_{child.name};")
+    if s.children:
         out_h.append("")
     for f in s.fields:
-        out_h.append(f"{ind}    {f.cpp_type()} {f.name}{f.initializer()};")
-    out_h.append(f"{ind}    unknown_tagged_fields unknown_tags;")
+        out_h.append(f"    {f.cpp_type()} {f.name}{f.initializer()};")
+    out_h.append("    unknown_tagged_fields unknown_tags;")
     out_h.append("")
-    out_h.append(f"{ind}    void encode(writer& w, int16_t version) const;")
-    out_h.append(f"{ind}    void decode(reader& r, int16_t version);")
-    out_h.append(f"{ind}    size_t encoded_size(int16_t version) const;")
-    if not any(f.elem == "records" for f in s.fields):
-        out_h.append(f"{ind}    bool operator==(const {s.name}&) const = default;")
-    out_h.append(f"{ind}}};")
+    out_h.append("    void encode(writer& w, int16_t version) const;")
+    out_h.append("    void decode(reader& r, int16_t version);")
+    out_h.append("    size_t encoded_size(int16_t version) const;")
+    out_h.append(f"    bool operator==(const {qual}&) const = default;")
+    out_h.append("};")
 
     flex_expr = in_range_expr(flexible)
     regular = [f for f in s.fields if f.tag is None]
     tagged = sorted([f for f in s.fields if f.tag is not None], key=lambda f: f.tag)
 
     # encode
-    L = [f"void {qual}::encode(writer& w, int16_t version) const {{",
+    L = [f"void {qual}::encode(writer& w, [[maybe_unused]] int16_t version) const {{",
          f"    [[maybe_unused]] const bool flexible = {flex_expr};"]
     for f in regular:
         guarded(L, in_range_expr(f.versions), lambda ind: encode_field(f, f.name, L, ind))
@@ -379,7 +433,7 @@ def gen_struct(s, versions, flexible, prefix, out_h, out_cc, ind=""):
     L.append("")
 
     # decode
-    L.append(f"void {qual}::decode(reader& r, int16_t version) {{")
+    L.append(f"void {qual}::decode(reader& r, [[maybe_unused]] int16_t version) {{")
     L.append(f"    [[maybe_unused]] const bool flexible = {flex_expr};")
     for f in regular:
         guarded(L, in_range_expr(f.versions), lambda ind: decode_field(f, f.name, L, ind))
@@ -424,7 +478,7 @@ def gen_struct(s, versions, flexible, prefix, out_h, out_cc, ind=""):
     out_cc.extend(L)
 
 
-def gen_file(defn, stem, out_dir, all_messages):
+def gen_file(defn, stem, out_dir, all_messages, random_defs):
     h = ["// Generated by kafka_codegen.py from defs/" + stem + ".json. Do not edit.",
          "#pragma once", "",
          '#include "kafka/protocol/wire.h"', "",
@@ -436,23 +490,25 @@ def gen_file(defn, stem, out_dir, all_messages):
           "#include <algorithm>", "#include <cstdint>", "",
           "namespace kafka::protocol {", ""]
     messages = []
-    if "headers" in defn:
-        for hd in defn["headers"]:
-            messages.append((hd["name"], parse_versions(hd["versions"], hd["name"]),
-                             parse_versions(hd.get("flexible", "none"), hd["name"]),
-                             hd["fields"]))
+    if "messages" in defn:
+        for m in defn["messages"]:
+            messages.append((m["name"], parse_versions(m["versions"], m["name"]),
+                             parse_versions(m.get("flexible", "none"), m["name"]),
+                             m))
     else:
         versions = parse_versions(defn["versions"], stem)
         flexible = parse_versions(defn.get("flexible", "none"), stem)
         for kind in ("request", "response"):
-            messages.append((f"{defn['api']}_{kind}", versions, flexible,
-                             defn[kind]["fields"]))
-    for name, versions, flexible, fields in messages:
+            messages.append((f"{defn['api']}_{kind}", versions, flexible, defn[kind]))
+    for name, versions, flexible, section in messages:
         all_messages.append((stem, name, versions))
         h.append(f"// Versions {versions[0]}-{versions[1]}"
                  + (f", flexible from {flexible[0]}" if flexible else "") + ".")
-        s = Struct(name, fields, {}, name)
-        gen_struct(s, versions, flexible, "", h, cc)
+        s = build_message(name, section)
+        for child in s.children:
+            random_defs.append((f"{name}::{child.name}", child, flexible))
+        random_defs.append((name, s, flexible))
+        gen_struct(s, versions, flexible, h, cc)
         h.append("")
     h.append("} // namespace kafka::protocol")
     cc.append("} // namespace kafka::protocol")
@@ -497,6 +553,67 @@ def gen_message_list(messages, out_dir):
     write_if_changed(os.path.join(out_dir, "all_messages.h"), "\n".join(lines))
 
 
+RANDOM_PRIM = {
+    "bool": "rnd.coin()", "int8": "rnd.integer<int8_t>()", "int16": "rnd.integer<int16_t>()",
+    "uint16": "rnd.integer<uint16_t>()", "int32": "rnd.integer<int32_t>()",
+    "uint32": "rnd.integer<uint32_t>()", "int64": "rnd.integer<int64_t>()",
+    "float64": "rnd.real()", "uuid": "rnd.id()", "string": "rnd.string()",
+    "bytes": "rnd.bytes()", "records": "rnd.records()",
+}
+
+
+def random_struct(s, flexible, qual, out):
+    """randomize(): random values for the fields present at `version`."""
+    out.append(f"void randomize({qual}& m, random_source& rnd, [[maybe_unused]] int16_t version) {{")
+    out.append(f"    [[maybe_unused]] const bool flexible = {in_range_expr(flexible)};")
+    for f in s.fields:
+        present = in_range_expr(f.tagged) + " && flexible" if f.tag is not None else in_range_expr(f.versions)
+        m = f"m.{f.name}"
+        out.append(f"    if ({present}) {{")
+        ind = "        "
+        if f.nullable is not None or (f.elem == "records" and not f.is_array):
+            nullable_now = in_range_expr(f.nullable) if f.nullable is not None else "false"
+            out.append(f"{ind}if (({nullable_now}) && rnd.between(0, 3) == 0) {{ {m}.reset(); }} else {{")
+            ind += "    "
+            out.append(f"{ind}{m}.emplace();")
+            m = f"(*{m})"
+        if f.is_array:
+            out.append(f"{ind}{m}.clear();")
+            out.append(f"{ind}for (size_t i = 0, n = rnd.count(); i < n; ++i) {{")
+            if f.is_struct:
+                out.append(f"{ind}    randomize({m}.emplace_back(), rnd, version);")
+            else:
+                out.append(f"{ind}    {m}.push_back({RANDOM_PRIM[f.elem]});")
+            out.append(f"{ind}}}")
+        elif f.is_struct:
+            out.append(f"{ind}randomize({m}, rnd, version);")
+        else:
+            out.append(f"{ind}{m} = {RANDOM_PRIM[f.elem]};")
+        if ind != "        ":
+            out.append("        }")
+        out.append("    }")
+    out.append("    if (flexible) { m.unknown_tags = rnd.unknown_tags(); }")
+    out.append("}")
+    out.append("")
+
+
+def gen_test_support(random_defs, out_dir):
+    h = ["// Generated by kafka_codegen.py. Do not edit. For tests only.", "#pragma once", "",
+         '#include "kafka/protocol/messages/all_messages.h"',
+         '#include "kafka/protocol/tests/random_source.h"', "",
+         "namespace kafka::protocol::testing {", ""]
+    cc = ["// Generated by kafka_codegen.py. Do not edit. For tests only.",
+          '#include "kafka/protocol/messages/test_support.h"', "",
+          "namespace kafka::protocol::testing {", ""]
+    for qual, s, flexible in random_defs:
+        h.append(f"void randomize({qual}& m, random_source& rnd, int16_t version);")
+        random_struct(s, flexible, qual, cc)
+    h += ["", "} // namespace kafka::protocol::testing", ""]
+    cc += ["} // namespace kafka::protocol::testing", ""]
+    write_if_changed(os.path.join(out_dir, "test_support.h"), "\n".join(h))
+    write_if_changed(os.path.join(out_dir, "test_support.cc"), "\n".join(cc))
+
+
 def write_if_changed(path, text):
     # Unchanged outputs keep their timestamps, so nothing recompiles.
     if os.path.exists(path):
@@ -515,12 +632,13 @@ def main(argv):
     os.makedirs(out_dir, exist_ok=True)
     apis = []
     all_messages = []
+    random_defs = []
     for path in argv[2:]:
         stem = os.path.splitext(os.path.basename(path))[0]
         try:
             with open(path) as f:
                 defn = json.load(f)
-            gen_file(defn, stem, out_dir, all_messages)
+            gen_file(defn, stem, out_dir, all_messages, random_defs)
         except (DefinitionError, KeyError, ValueError) as e:
             print(f"{path}: {e}", file=sys.stderr)
             return 1
@@ -530,6 +648,7 @@ def main(argv):
                          parse_versions(defn.get("flexible", "none"), stem)))
     gen_catalog(apis, out_dir)
     gen_message_list(all_messages, out_dir)
+    gen_test_support(random_defs, out_dir)
     return 0
 
 
