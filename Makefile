@@ -9,7 +9,7 @@ DATA_DIR ?= ./data
 ATOLLD_ARGS ?=
 
 .PHONY: deps build build-debug build-sanitize run test unit-test sanitize-test \
-        fuzz-replay fuzz integration-test integration-test-sanitize format \
+        fuzz-replay fuzz protocol-test integration-test integration-test-sanitize format \
         format-check clean
 
 deps:
@@ -40,7 +40,7 @@ run: deps build
 
 # Everything CI runs (.ci/run calls this).
 test: deps format-check build unit-test build-sanitize sanitize-test fuzz-replay \
-      integration-test integration-test-sanitize
+      protocol-test integration-test integration-test-sanitize
 	@echo "make test: all stages passed"
 
 unit-test: build
@@ -60,6 +60,10 @@ fuzz: build-sanitize
 	  name=$$(basename $$t); mkdir -p tests/fuzz/corpus/$$name; \
 	  $$t -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/$$name || exit 1; \
 	done
+
+# Codecs against kafka-python's encoders and real clients' bytes.
+protocol-test: build
+	cd tests/protocol && $(PY) -m pytest -q
 
 integration-test: build
 	cd tests/integration && $(PY) -m pytest -q

@@ -9,6 +9,7 @@ packages=(
   clang-14 libclang-rt-14-dev clang-format-14
   # libraries
   libboost1.81-dev libfmt-dev libyaml-cpp-dev liburing-dev libisal-dev
+  zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
   # unit tests and microbenchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # integration tests: real Kafka clients

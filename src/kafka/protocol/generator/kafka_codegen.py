@@ -536,7 +536,12 @@ def gen_catalog(apis, out_dir):
     lines += ["}};", "", "namespace api_key {"]
     for key, name, _, _ in sorted(apis):
         lines.append(f"inline constexpr int16_t {name} = {key};")
-    lines += ["} // namespace api_key", "", "} // namespace kafka::protocol", ""]
+    lines += ["} // namespace api_key", "", "} // namespace kafka::protocol", "",
+              "// X(api_key, request type, response type) for every API.",
+              "#define ATOLL_KAFKA_APIS(X) \\"]
+    for key, name, _, _ in sorted(apis):
+        lines.append(f"    X({key}, {name}_request, {name}_response) \\")
+    lines += ["", ""]
     write_if_changed(os.path.join(out_dir, "api_catalog.h"), "\n".join(lines))
 
 

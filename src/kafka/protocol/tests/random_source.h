@@ -25,14 +25,14 @@ public:
     T integer() {
         // Small values and the extremes both matter (varints, signs).
         switch (between(0, 3)) {
-        case 0:
-            return static_cast<T>(between(-1, 3));
-        case 1:
-            return std::numeric_limits<T>::max();
-        case 2:
-            return std::numeric_limits<T>::min();
-        default:
-            return static_cast<T>(_rng());
+            case 0:
+                return static_cast<T>(between(-1, 3));
+            case 1:
+                return std::numeric_limits<T>::max();
+            case 2:
+                return std::numeric_limits<T>::min();
+            default:
+                return static_cast<T>(_rng());
         }
     }
     double real() { return std::uniform_real_distribution<double>(-1e6, 1e6)(_rng); }

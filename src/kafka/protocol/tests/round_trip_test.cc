@@ -46,7 +46,9 @@ void round_trip_every_version(const char* name, int16_t lo, int16_t hi) {
 }
 
 #define ATOLL_ROUND_TRIP_TEST(type, lo, hi)                                              \
-    TEST(round_trip, type) { round_trip_every_version<type>(#type, lo, hi); }
+    TEST(round_trip, type) {                                                             \
+        round_trip_every_version<type>(#type, lo, hi);                                   \
+    }
 ATOLL_KAFKA_MESSAGES(ATOLL_ROUND_TRIP_TEST)
 #undef ATOLL_ROUND_TRIP_TEST
 

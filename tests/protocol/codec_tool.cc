@@ -1,0 +1,155 @@
+// A line-oriented bridge to the generated codecs, for tests that check them
+// against other implementations (tests/protocol/).
+//
+//   list                      -> "name min max" per message, then "END"
+//   frame HEX                 -> a whole request (header and body, without
+//                                the size prefix), decoded by its api key
+//                                and version and encoded again:
+//                                "OK <hex>" or "ERROR <reason>"
+//   NAME VERSION HEX          -> "OK <hex of decode-then-encode>"
+//                                or "ERROR <reason>"
+//
+// Reads commands from stdin until EOF, one answer line per command.
+
+#include "base/iobuf.h"
+#include "kafka/protocol/messages/all_messages.h"
+#include "kafka/protocol/messages/api_catalog.h"
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace kafka::protocol;
+
+std::optional<std::vector<uint8_t>> from_hex(const std::string& hex) {
+    if (hex.size() % 2 != 0) {
+        return std::nullopt;
+    }
+    std::vector<uint8_t> out;
+    for (size_t i = 0; i < hex.size(); i += 2) {
+        out.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    }
+    return out;
+}
+
+std::string to_hex(const std::vector<uint8_t>& bytes) {
+    std::string out;
+    for (auto b : bytes) {
+        out += fmt::format("{:02x}", b);
+    }
+    return out;
+}
+
+template<typename M>
+std::string recode(const std::vector<uint8_t>& in, int16_t version) {
+    reader r(in);
+    M m;
+    m.decode(r, version);
+    if (r.failed()) {
+        return "ERROR " + r.error();
+    }
+    if (r.remaining() != 0) {
+        return fmt::format("ERROR {} bytes left over", r.remaining());
+    }
+    base::iobuf out;
+    writer w(out);
+    m.encode(w, version);
+    return "OK " + to_hex(out.to_vector());
+}
+
+template<typename Request>
+std::string recode_frame(const std::vector<uint8_t>& in, const api_definition& api,
+  int16_t version) {
+    int16_t header_version =
+      api.first_flexible_version >= 0 && version >= api.first_flexible_version ? 2 : 1;
+    reader r(in);
+    request_header header;
+    header.decode(r, header_version);
+    Request body;
+    body.decode(r, version);
+    if (r.failed()) {
+        return "ERROR " + r.error();
+    }
+    if (r.remaining() != 0) {
+        return fmt::format("ERROR {} bytes left over", r.remaining());
+    }
+    base::iobuf out;
+    writer w(out);
+    header.encode(w, header_version);
+    body.encode(w, version);
+    return "OK " + to_hex(out.to_vector());
+}
+
+std::string recode_frame(const std::vector<uint8_t>& in) {
+    reader fixed(in);
+    int16_t key = fixed.read_int16();
+    int16_t version = fixed.read_int16();
+    if (fixed.failed()) {
+        return "ERROR no header";
+    }
+    for (const auto& api : api_definitions) {
+        if (api.key != key) {
+            continue;
+        }
+        if (version < api.min_version || version > api.max_version) {
+            return fmt::format("ERROR {} v{} is not defined", api.name, version);
+        }
+#define ATOLL_FRAME(k, request, response)                                                \
+    if (key == k) {                                                                      \
+        return recode_frame<request>(in, api, version);                                  \
+    }
+        ATOLL_KAFKA_APIS(ATOLL_FRAME)
+#undef ATOLL_FRAME
+    }
+    return fmt::format("ERROR unknown api key {}", key);
+}
+
+std::string answer(const std::string& line) {
+    std::istringstream in(line);
+    std::string name, hex;
+    int version = 0;
+    if (line == "list") {
+        std::string out;
+#define ATOLL_LIST(type, lo, hi) out += fmt::format("{} {} {}\n", #type, lo, hi);
+        ATOLL_KAFKA_MESSAGES(ATOLL_LIST)
+#undef ATOLL_LIST
+        return out + "END";
+    }
+    if (line.starts_with("frame ")) {
+        auto bytes = from_hex(line.substr(6));
+        return bytes ? recode_frame(*bytes) : "ERROR bad hex";
+    }
+    if (!(in >> name >> version)) {
+        return "ERROR expected: NAME VERSION HEX";
+    }
+    in >> hex; // empty for an empty body
+    auto bytes = from_hex(hex);
+    if (!bytes) {
+        return "ERROR bad hex";
+    }
+#define ATOLL_RECODE(type, lo, hi)                                                       \
+    if (name == #type) {                                                                 \
+        if (version < lo || version > hi) {                                              \
+            return "ERROR version out of range";                                         \
+        }                                                                                \
+        return recode<type>(*bytes, static_cast<int16_t>(version));                      \
+    }
+    ATOLL_KAFKA_MESSAGES(ATOLL_RECODE)
+#undef ATOLL_RECODE
+    return "ERROR unknown message " + name;
+}
+
+} // namespace
+
+int main() {
+    std::string line;
+    while (std::getline(std::cin, line)) {
+        std::cout << answer(line) << '\n' << std::flush;
+    }
+    return 0;
+}
