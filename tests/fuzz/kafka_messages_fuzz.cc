@@ -1,7 +1,8 @@
 // Every generated Kafka message, at every version, against arbitrary bytes:
 // decoding never reads out of bounds (ASan) or hits undefined behaviour
-// (UBSan), and whatever decodes re-encodes to bytes that decode to an equal
-// message of the size encoded_size() promised.
+// (UBSan), and whatever decodes re-encodes to bytes that decode to a
+// message that encodes to the same bytes, of the size encoded_size()
+// promised.
 //
 // Input: byte 0 picks the message, byte 1 the version, the rest is the body.
 
@@ -9,7 +10,6 @@
 #include "base/vassert.h"
 #include "kafka/protocol/messages/all_messages.h"
 
-#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -38,9 +38,12 @@ void round_trip(std::span<const uint8_t> in, int16_t version, const char* name) 
     vassert(!again.failed(), "{} v{}: re-encoded bytes do not decode: {}", name, version,
             again.error());
     vassert(again.remaining() == 0, "{} v{}: trailing bytes", name, version);
-    if constexpr (std::equality_comparable<M>) {
-        vassert(back == decoded, "{} v{}: round trip changed the message", name, version);
-    }
+    // Bytes, not structs, are compared: a float64 field may hold a NaN.
+    base::iobuf again_out;
+    writer again_w(again_out);
+    back.encode(again_w, version);
+    vassert(again_out.to_vector() == bytes, "{} v{}: round trip changed the message",
+            name, version);
 }
 
 constexpr size_t message_count = 0

@@ -6,14 +6,17 @@
 //                                the size prefix), decoded by its api key
 //                                and version and encoded again:
 //                                "OK <hex>" or "ERROR <reason>"
+//   random NAME VERSION SEED  -> "OK <hex>" of a message with random values
 //   NAME VERSION HEX          -> "OK <hex of decode-then-encode>"
 //                                or "ERROR <reason>"
 //
 // Reads commands from stdin until EOF, one answer line per command.
 
 #include "base/iobuf.h"
+#include "kafka/protocol/header_versions.h"
 #include "kafka/protocol/messages/all_messages.h"
 #include "kafka/protocol/messages/api_catalog.h"
+#include "kafka/protocol/messages/test_support.h"
 
 #include <fmt/format.h>
 
@@ -64,9 +67,8 @@ std::string recode(const std::vector<uint8_t>& in, int16_t version) {
 
 template<typename Request>
 std::string recode_frame(const std::vector<uint8_t>& in, const api_definition& api,
-  int16_t version) {
-    int16_t header_version =
-      api.first_flexible_version >= 0 && version >= api.first_flexible_version ? 2 : 1;
+                         int16_t version) {
+    int16_t header_version = request_header_version(api.first_flexible_version, version);
     reader r(in);
     request_header header;
     header.decode(r, header_version);
@@ -109,6 +111,34 @@ std::string recode_frame(const std::vector<uint8_t>& in) {
     return fmt::format("ERROR unknown api key {}", key);
 }
 
+template<typename M>
+std::string random_of(int16_t version, uint64_t seed) {
+    testing::random_source rnd(seed);
+    M m;
+    testing::randomize(m, rnd, version);
+    base::iobuf out;
+    writer w(out);
+    m.encode(w, version);
+    return "OK " + to_hex(out.to_vector());
+}
+
+std::string random_message(const std::string& args) {
+    std::istringstream in(args);
+    std::string name;
+    int version = 0;
+    uint64_t seed = 0;
+    if (!(in >> name >> version >> seed)) {
+        return "ERROR expected: random NAME VERSION SEED";
+    }
+#define ATOLL_RANDOM(type, lo, hi)                                                       \
+    if (name == #type && version >= lo && version <= hi) {                               \
+        return random_of<type>(static_cast<int16_t>(version), seed);                     \
+    }
+    ATOLL_KAFKA_MESSAGES(ATOLL_RANDOM)
+#undef ATOLL_RANDOM
+    return "ERROR unknown message or version";
+}
+
 std::string answer(const std::string& line) {
     std::istringstream in(line);
     std::string name, hex;
@@ -123,6 +153,9 @@ std::string answer(const std::string& line) {
     if (line.starts_with("frame ")) {
         auto bytes = from_hex(line.substr(6));
         return bytes ? recode_frame(*bytes) : "ERROR bad hex";
+    }
+    if (line.starts_with("random ")) {
+        return random_message(line.substr(7));
     }
     if (!(in >> name >> version)) {
         return "ERROR expected: NAME VERSION HEX";

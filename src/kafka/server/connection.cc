@@ -1,6 +1,7 @@
 #include "kafka/server/connection.h"
 
 #include "base/logger.h"
+#include "kafka/protocol/header_versions.h"
 #include "kafka/protocol/messages/api_catalog.h"
 #include "kafka/protocol/messages/headers.h"
 #include "kafka/server/api_table.h"
@@ -21,21 +22,6 @@ base::logger log{"kafka"};
 // api_key, api_version and correlation_id: the part of a request header
 // every version shares.
 constexpr size_t fixed_header_bytes = 8;
-
-int16_t request_header_version(const api_entry& api, int16_t version) {
-    return api.first_flexible_version >= 0 && version >= api.first_flexible_version ? 2
-                                                                                    : 1;
-}
-
-int16_t response_header_version(const api_entry& api, int16_t version) {
-    // ApiVersions answers with header v0 at every version, so that a client
-    // can read the answer before it knows which versions the broker has.
-    if (api.key == protocol::api_key::api_versions) {
-        return 0;
-    }
-    return api.first_flexible_version >= 0 && version >= api.first_flexible_version ? 1
-                                                                                    : 0;
-}
 
 int32_t read_be32(const uint8_t* p) {
     return static_cast<int32_t>((uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16)
@@ -142,13 +128,15 @@ runtime::awaitable<std::optional<base::iobuf>> connection::dispatch(
 
     protocol::reader r(frame);
     protocol::request_header header;
-    header.decode(r, request_header_version(*api, version));
+    header.decode(r,
+                  protocol::request_header_version(api->first_flexible_version, version));
     if (r.failed()) {
         log.warn("closing connection from {}: malformed {} v{} header: {}", _peer,
                  api->name, version, r.error());
         co_return std::nullopt;
     }
-    response_header_version_out = response_header_version(*api, version);
+    response_header_version_out =
+        protocol::response_header_version(api->key, api->first_flexible_version, version);
     request_context ctx{header, r, _server.config()};
     auto body = co_await api->serve(ctx);
     if (!body) {
