@@ -20,8 +20,8 @@ inline int16_t request_header_version(int16_t first_flexible_version, int16_t ve
 // Response header v1 for flexible versions, else v0; ApiVersions always
 // answers with v0 so that a client can read the answer before it knows
 // which versions the broker has.
-inline int16_t response_header_version(
-  int16_t api, int16_t first_flexible_version, int16_t version) {
+inline int16_t response_header_version(int16_t api, int16_t first_flexible_version,
+                                       int16_t version) {
     if (api == api_key::api_versions) {
         return 0;
     }

@@ -1,6 +1,7 @@
 #include "kafka/protocol/wire.h"
 
 #include "base/varint.h"
+#include "base/vassert.h"
 
 #include <fmt/format.h>
 
@@ -246,12 +247,26 @@ std::vector<uint8_t> reader::read_bytes(bool compact) {
     return std::move(*b);
 }
 
+reader::reader(const base::iobuf& backing)
+  : _backing(&backing) {
+    vassert(backing.fragments().size() <= 1,
+            "a reader's backing iobuf must be contiguous");
+    if (!backing.empty()) {
+        _in = backing.fragments().front().bytes();
+    }
+}
+
 std::optional<base::iobuf> reader::read_records(bool compact) {
     int64_t len = read_length(compact, true);
     if (len < 0) {
         return std::nullopt;
     }
-    return base::iobuf::copy_of(read_raw(static_cast<size_t>(len)));
+    size_t start = _pos;
+    auto raw = read_raw(static_cast<size_t>(len));
+    if (_backing && raw.size() == static_cast<size_t>(len)) {
+        return _backing->share(start, raw.size());
+    }
+    return base::iobuf::copy_of(raw);
 }
 
 int32_t reader::read_array_length(bool compact) {

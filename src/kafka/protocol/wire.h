@@ -75,6 +75,9 @@ class reader {
 public:
     explicit reader(std::span<const uint8_t> in)
       : _in(in) {}
+    // A reader over a one-fragment iobuf: record batches it reads share
+    // the iobuf's buffer instead of being copied.
+    explicit reader(const base::iobuf& backing);
 
     int8_t read_int8() { return static_cast<int8_t>(get_be(1)); }
     int16_t read_int16() { return static_cast<int16_t>(get_be(2)); }
@@ -93,8 +96,8 @@ public:
     std::optional<std::string> read_nullable_string(bool compact);
     std::vector<uint8_t> read_bytes(bool compact);
     std::optional<std::vector<uint8_t>> read_nullable_bytes(bool compact);
-    // Copies the batches for now; the protocol issue (#3) makes requests
-    // arrive as iobufs so they can be shared instead.
+    // Shares the batches' bytes when the reader has a backing iobuf,
+    // copies them otherwise.
     std::optional<base::iobuf> read_records(bool compact);
     // The element count of an array, -1 for null. A count larger than the
     // bytes left cannot be honest and fails the reader, so a hostile count
@@ -116,6 +119,7 @@ private:
     int64_t read_length(bool compact, bool is_int32);
 
     std::span<const uint8_t> _in;
+    const base::iobuf* _backing{nullptr};
     size_t _pos{0};
     bool _failed{false};
     std::string _error;

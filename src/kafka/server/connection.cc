@@ -84,10 +84,13 @@ runtime::awaitable<bool> connection::serve_one() {
                  _peer, size, cfg.max_request_bytes);
         co_return false;
     }
-    // One buffer per request, so handlers can later keep parts of it (a
-    // produced batch) without copying.
-    std::vector<uint8_t> frame(static_cast<size_t>(size));
-    co_await boost::asio::async_read(_socket, boost::asio::buffer(frame), use_awaitable);
+    // One buffer per request: the record batches a request carries are
+    // shared out of it (to the log, to replicas), never copied.
+    std::shared_ptr<uint8_t[]> buffer(new uint8_t[static_cast<size_t>(size)]);
+    co_await boost::asio::async_read(
+        _socket, boost::asio::buffer(buffer.get(), static_cast<size_t>(size)),
+        use_awaitable);
+    auto frame = base::iobuf::adopt(std::move(buffer), static_cast<size_t>(size));
     _idle = false;
 
     int32_t correlation_id = 0;
@@ -101,11 +104,11 @@ runtime::awaitable<bool> connection::serve_one() {
 }
 
 runtime::awaitable<std::optional<base::iobuf>> connection::dispatch(
-    std::span<const uint8_t> frame, int32_t& correlation_id,
+    const base::iobuf& frame, int32_t& correlation_id,
     int16_t& response_header_version_out) {
-    if (frame.size() < fixed_header_bytes) {
+    if (frame.size_bytes() < fixed_header_bytes) {
         log.warn("closing connection from {}: request of {} bytes has no header", _peer,
-                 frame.size());
+                 frame.size_bytes());
         co_return std::nullopt;
     }
     protocol::reader fixed(frame);

@@ -28,7 +28,7 @@ public:
 private:
     runtime::awaitable<bool> serve_one();
     runtime::awaitable<std::optional<base::iobuf>> dispatch(
-        std::span<const uint8_t> frame, int32_t& correlation_id,
+        const base::iobuf& frame, int32_t& correlation_id,
         int16_t& response_header_version);
     runtime::awaitable<void> write_response(int32_t correlation_id,
                                             int16_t header_version, base::iobuf body);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <memory>
 #include <vector>
 
 namespace {
@@ -110,6 +112,30 @@ TEST(wire, uuid_prints_in_the_usual_form) {
     id[0] = 0xab;
     id[15] = 0x01;
     EXPECT_EQ(to_string(id), "ab000000-0000-0000-0000-000000000001");
+}
+
+} // namespace
+
+namespace {
+
+TEST(wire, records_read_from_a_backing_iobuf_share_its_buffer) {
+    base::iobuf frame;
+    kafka::protocol::writer w(frame);
+    w.write_int32(7);
+    w.write_records(base::iobuf::copy_of(std::string_view("batch")), false);
+    // One contiguous fragment, as a connection reads a request.
+    auto bytes = frame.to_vector();
+    std::shared_ptr<uint8_t[]> buf(new uint8_t[bytes.size()]);
+    std::copy(bytes.begin(), bytes.end(), buf.get());
+    auto backing = base::iobuf::adopt(buf, bytes.size());
+
+    kafka::protocol::reader r(backing);
+    EXPECT_EQ(r.read_int32(), 7);
+    auto records = r.read_records(false);
+    ASSERT_TRUE(records.has_value());
+    EXPECT_EQ(records->to_string(), "batch");
+    EXPECT_EQ(records->fragments().front().data(), buf.get() + 8);
+    EXPECT_FALSE(r.failed());
 }
 
 } // namespace
