@@ -15,6 +15,9 @@ packages=(
   # integration tests: real Kafka clients
   kcat python3-pytest python3-confluent-kafka python3-kafka
 )
+# Node.js runs the npm clients (kafkajs); the machine's own node is used
+# when present, Debian's otherwise.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -23,12 +26,19 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Test clients from npm, exactly as the lock file pins them.
+here="$(cd "$(dirname "$0")/.." && pwd)"
+stamp="$here/tests/node/node_modules/.installed-lock.json"
+if ! cmp -s "$here/tests/node/package-lock.json" "$stamp" 2>/dev/null; then
+  (cd "$here/tests/node" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$here/tests/node/package-lock.json" "$stamp"
+fi

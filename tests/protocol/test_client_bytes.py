@@ -5,7 +5,7 @@ and encode back to the very same bytes.
 
 Only what the broker serves so far gets past the first requests, so the
 captured set grows as handlers land: today ApiVersions and Metadata from
-librdkafka (kcat, confluent-kafka) and kafka-python."""
+librdkafka (kcat, confluent-kafka), kafka-python and kafkajs."""
 
 import os
 import signal
@@ -145,6 +145,8 @@ CLIENTS = {
         f"c = KafkaConsumer(bootstrap_servers='127.0.0.1:{port}', api_version_auto_timeout_ms=10000)\n"
         "print(c.topics())\n"
         "c.close()\n"],
+    "kafkajs": lambda port: ["node", str(REPO_ROOT / "tests" / "node" / "list_topics.js"),
+                             f"127.0.0.1:{port}"],
 }
 
 
