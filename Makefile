@@ -9,7 +9,7 @@ DATA_DIR ?= ./data
 ATOLLD_ARGS ?=
 
 .PHONY: deps build build-debug build-sanitize run test unit-test sanitize-test \
-        fuzz-replay fuzz protocol-test integration-test integration-test-sanitize format \
+        fuzz-replay fuzz bench-smoke bench-micro protocol-test integration-test integration-test-sanitize format \
         format-check clean
 
 deps:
@@ -40,7 +40,7 @@ run: deps build
 
 # Everything CI runs (.ci/run calls this).
 test: deps format-check build unit-test build-sanitize sanitize-test fuzz-replay \
-      protocol-test integration-test integration-test-sanitize
+      protocol-test integration-test integration-test-sanitize bench-smoke
 	@echo "make test: all stages passed"
 
 unit-test: build
@@ -59,6 +59,16 @@ fuzz: build-sanitize
 	for t in $(SANITIZE)/bin/fuzz_*; do \
 	  name=$$(basename $$t); mkdir -p tests/fuzz/corpus/$$name; \
 	  $$t -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/$$name || exit 1; \
+	done
+
+# Every microbenchmark runs briefly, so none rots.
+bench-smoke: build
+	ctest --test-dir $(RELEASE) -L bench --output-on-failure
+
+# Microbenchmark figures: median and spread of 5 repetitions each.
+bench-micro: build
+	for b in $(RELEASE)/bin/bench_*; do \
+	  $$b --benchmark_repetitions=5 --benchmark_report_aggregates_only=true || exit 1; \
 	done
 
 # Codecs against kafka-python's encoders and real clients' bytes.

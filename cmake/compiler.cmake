@@ -23,6 +23,12 @@ set(CMAKE_CXX_FLAGS_SANITIZE "-O1 -g ${_san}")
 set(CMAKE_EXE_LINKER_FLAGS_SANITIZE "${_san}")
 set(CMAKE_SHARED_LINKER_FLAGS_SANITIZE "${_san}")
 
+# Fuzz builds instrument every library for coverage, so libFuzzer sees the
+# code under test and not only the target's own file.
+if(ATOLL_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 set(CMAKE_CXX_FLAGS_RELEASE "-O2 -g1 -DNDEBUG")
 set(CMAKE_CXX_FLAGS_DEBUG "-O0 -g")
 

@@ -19,3 +19,9 @@ add_library(atoll_asio INTERFACE)
 target_link_libraries(atoll_asio INTERFACE Boost::headers Threads::Threads)
 target_compile_definitions(atoll_asio INTERFACE BOOST_ASIO_NO_DEPRECATED
   BOOST_ASIO_DISABLE_BOOST_COROUTINE)
+
+# Record batch codecs (model): gzip, snappy, lz4 frames, zstd.
+pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
+pkg_check_modules(SNAPPY REQUIRED IMPORTED_TARGET snappy)
+pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)

@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # integration tests: real Kafka clients
   kcat python3-pytest python3-confluent-kafka python3-kafka
+  python3-snappy python3-lz4 python3-zstandard
 )
 # Node.js runs the npm clients (kafkajs); the machine's own node is used
 # when present, Debian's otherwise.

@@ -28,6 +28,7 @@ enum class error_code : int16_t {
     invalid_config = 40,
     invalid_request = 42,
     kafka_storage_error = 56,
+    unsupported_compression_type = 76,
 };
 
 } // namespace kafka
