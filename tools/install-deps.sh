@@ -15,6 +15,8 @@ packages=(
   # integration tests: real Kafka clients
   kcat python3-pytest python3-confluent-kafka python3-kafka
   python3-snappy python3-lz4 python3-zstandard
+  # protocol tests: librdkafka's mock cluster, traffic capture
+  librdkafka-dev tshark
 )
 # Node.js runs the npm clients (kafkajs); the machine's own node is used
 # when present, Debian's otherwise.

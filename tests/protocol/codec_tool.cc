@@ -7,6 +7,9 @@
 //                                and version and encoded again:
 //                                "OK <hex>" or "ERROR <reason>"
 //   random NAME VERSION SEED  -> "OK <hex>" of a message with random values
+//   response KEY VERSION HEX  -> a whole response (header and body) to a
+//                                request of api KEY at VERSION, decoded
+//                                and encoded again
 //   NAME VERSION HEX          -> "OK <hex of decode-then-encode>"
 //                                or "ERROR <reason>"
 //
@@ -87,6 +90,58 @@ std::string recode_frame(const std::vector<uint8_t>& in, const api_definition& a
     return "OK " + to_hex(out.to_vector());
 }
 
+template<typename Response>
+std::string recode_response(const std::vector<uint8_t>& in, const api_definition& api,
+                            int16_t version) {
+    int16_t header_version =
+        response_header_version(api.key, api.first_flexible_version, version);
+    reader r(in);
+    response_header header;
+    header.decode(r, header_version);
+    Response body;
+    body.decode(r, version);
+    if (r.failed()) {
+        return "ERROR " + r.error();
+    }
+    if (r.remaining() != 0) {
+        return fmt::format("ERROR {} bytes left over", r.remaining());
+    }
+    base::iobuf out;
+    writer w(out);
+    header.encode(w, header_version);
+    body.encode(w, version);
+    return "OK " + to_hex(out.to_vector());
+}
+
+std::string recode_response(const std::string& args) {
+    std::istringstream in(args);
+    int key = 0;
+    int version = 0;
+    std::string hex;
+    if (!(in >> key >> version >> hex)) {
+        return "ERROR expected: response KEY VERSION HEX";
+    }
+    auto bytes = from_hex(hex);
+    if (!bytes) {
+        return "ERROR bad hex";
+    }
+    for (const auto& api : api_definitions) {
+        if (api.key != key) {
+            continue;
+        }
+        if (version < api.min_version || version > api.max_version) {
+            return fmt::format("ERROR {} v{} is not defined", api.name, version);
+        }
+#define ATOLL_RESPONSE(k, request, response)                                             \
+    if (key == k) {                                                                      \
+        return recode_response<response>(*bytes, api, static_cast<int16_t>(version));    \
+    }
+        ATOLL_KAFKA_APIS(ATOLL_RESPONSE)
+#undef ATOLL_RESPONSE
+    }
+    return fmt::format("ERROR unknown api key {}", key);
+}
+
 std::string recode_frame(const std::vector<uint8_t>& in) {
     reader fixed(in);
     int16_t key = fixed.read_int16();
@@ -153,6 +208,9 @@ std::string answer(const std::string& line) {
     if (line.starts_with("frame ")) {
         auto bytes = from_hex(line.substr(6));
         return bytes ? recode_frame(*bytes) : "ERROR bad hex";
+    }
+    if (line.starts_with("response ")) {
+        return recode_response(line.substr(9));
     }
     if (line.starts_with("random ")) {
         return random_message(line.substr(7));
