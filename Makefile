@@ -2,6 +2,10 @@
 # Build modes live in CMakePresets.json: release, debug, sanitize.
 
 SHELL := /bin/bash
+# ccache keys on paths relative to the checkout, so every clone (CI's
+# included) shares one cache.
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= true
 PY := /usr/bin/python3
 RELEASE := build/release
 SANITIZE := build/sanitize
