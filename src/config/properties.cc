@@ -135,6 +135,18 @@ const property_definition shutdown_grace_ms_def{
     .max = int32_max,
 };
 
+const property_definition connections_max_idle_ms_def{
+    .name = "connections.max.idle.ms",
+    .kind = value_kind::integer,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "How long a connection may wait between requests before "
+                     "the node closes it.",
+    .default_value = int64_t{600000},
+    .min = 1,
+    .max = int64_max,
+};
+
 // ---- cluster -----------------------------------------------------------
 
 const property_definition auto_create_topics_enable_def{
@@ -275,6 +287,7 @@ const std::array registry{
     &log_level_def,
     &socket_request_max_bytes_def,
     &shutdown_grace_ms_def,
+    &connections_max_idle_ms_def,
     &auto_create_topics_enable_def,
     &message_max_bytes_def,
     &num_partitions_def,
@@ -313,6 +326,7 @@ const property<bool> pin_shards{pin_shards_def};
 const property<std::string> log_level{log_level_def};
 const property<int64_t> socket_request_max_bytes{socket_request_max_bytes_def};
 const property<int64_t> shutdown_grace_ms{shutdown_grace_ms_def};
+const property<int64_t> connections_max_idle_ms{connections_max_idle_ms_def};
 const property<bool> auto_create_topics_enable{auto_create_topics_enable_def};
 const property<int64_t> message_max_bytes{message_max_bytes_def};
 const property<int64_t> num_partitions{num_partitions_def};

@@ -17,6 +17,7 @@ extern const property<bool> pin_shards;
 extern const property<std::string> log_level;
 extern const property<int64_t> socket_request_max_bytes;
 extern const property<int64_t> shutdown_grace_ms;
+extern const property<int64_t> connections_max_idle_ms;
 
 // cluster
 extern const property<bool> auto_create_topics_enable;

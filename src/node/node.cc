@@ -31,6 +31,7 @@ kafka::server_config kafka_config(const config::property_set& cfg, const data_di
     k.cluster_id = dir.cluster_id();
     k.max_request_bytes = static_cast<int32_t>(cfg.get(props::socket_request_max_bytes));
     k.shutdown_grace = std::chrono::milliseconds(cfg.get(props::shutdown_grace_ms));
+    k.max_idle = std::chrono::milliseconds(cfg.get(props::connections_max_idle_ms));
     return k;
 }
 

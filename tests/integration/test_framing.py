@@ -272,3 +272,20 @@ def test_clients_that_vanish_with_unread_responses_do_not_kill_the_broker(broker
         reset_close(sock)
     time.sleep(0.1)
     assert_still_served(broker, bystanders)
+
+
+def test_a_connection_idle_past_connections_max_idle_ms_is_closed(launcher):
+    b = launcher.start("--set", "connections.max.idle.ms=300")
+    idle = b.connect()
+    busy = b.connect()
+    assert idle.api_versions(3).api_keys == SUPPORTED_APIS
+    # A connection that keeps sending requests stays open past the limit.
+    deadline = time.monotonic() + 0.9
+    while time.monotonic() < deadline:
+        assert busy.api_versions(0).api_keys == SUPPORTED_APIS
+        time.sleep(0.1)
+    assert idle.wait_for_eof(timeout=2) == b""
+    assert busy.api_versions(3).api_keys == SUPPORTED_APIS
+    idle.close()
+    busy.close()
+    assert "connections.max.idle.ms" in b.stderr_text()

@@ -10,6 +10,7 @@
 #include "kafka/server/server.h"
 
 #include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/write.hpp>
 
 #include <vector>
@@ -32,7 +33,9 @@ int32_t read_be32(const uint8_t* p) {
 
 connection::connection(server& srv, boost::asio::ip::tcp::socket socket)
   : _server(srv)
-  , _socket(std::move(socket)) {
+  , _socket(std::move(socket))
+  , _max_idle(srv.config().max_idle)
+  , _idle_timer(_socket.get_executor()) {
     boost::system::error_code ec;
     auto remote = _socket.remote_endpoint(ec);
     _peer = ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
@@ -46,9 +49,30 @@ void connection::shutdown_if_idle() {
 }
 
 void connection::close() {
+    _idle_timer.cancel();
     boost::system::error_code ec;
     _socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
     _socket.close(ec);
+}
+
+runtime::awaitable<void> connection::watch_idle(std::shared_ptr<connection> self) {
+    using clock = std::chrono::steady_clock;
+    while (self->_socket.is_open()) {
+        auto deadline = self->_idle_since + self->_max_idle;
+        if (self->_idle && clock::now() >= deadline) {
+            log.info(
+                "closing connection from {}: idle for {} ms (connections.max.idle.ms)",
+                self->_peer, self->_max_idle.count());
+            self->close();
+            co_return;
+        }
+        // Busy connections are checked again a full period later.
+        self->_idle_timer.expires_at(self->_idle ? deadline
+                                                 : clock::now() + self->_max_idle);
+        boost::system::error_code ec;
+        co_await self->_idle_timer.async_wait(
+            boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    }
 }
 
 runtime::awaitable<void> connection::run() {
@@ -72,6 +96,7 @@ runtime::awaitable<bool> connection::serve_one() {
     // shutdown closes it at once, so a slow or stuck client cannot hold
     // the node up.
     _idle = true;
+    _idle_since = std::chrono::steady_clock::now();
     uint8_t size_bytes[4];
     co_await boost::asio::async_read(_socket, boost::asio::buffer(size_bytes),
                                      use_awaitable);

@@ -4,6 +4,9 @@
 #include "runtime/smp.h"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
 
 #include <memory>
 #include <optional>
@@ -24,6 +27,9 @@ public:
     // current response.
     void shutdown_if_idle();
     void close();
+    // Closes the connection once it has waited connections.max.idle.ms
+    // for a request; ends when the connection does.
+    static runtime::awaitable<void> watch_idle(std::shared_ptr<connection> self);
 
 private:
     runtime::awaitable<bool> serve_one();
@@ -37,6 +43,9 @@ private:
     boost::asio::ip::tcp::socket _socket;
     std::string _peer;
     bool _idle{true};
+    std::chrono::milliseconds _max_idle;
+    std::chrono::steady_clock::time_point _idle_since{std::chrono::steady_clock::now()};
+    boost::asio::steady_timer _idle_timer;
 };
 
 } // namespace kafka

@@ -107,6 +107,8 @@ void server::adopt(int fd) {
         return;
     }
     auto c = std::make_shared<connection>(*this, std::move(socket));
+    boost::asio::co_spawn(_acceptor.get_executor(), connection::watch_idle(c),
+                          boost::asio::detached);
     boost::asio::co_spawn(_acceptor.get_executor(), serve(std::move(c)),
                           boost::asio::detached);
 }

@@ -18,6 +18,7 @@ struct server_config {
     std::string cluster_id;
     int32_t max_request_bytes{104857600};
     std::chrono::milliseconds shutdown_grace{10000};
+    std::chrono::milliseconds max_idle{600000};
 };
 
 } // namespace kafka
