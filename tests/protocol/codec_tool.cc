@@ -33,12 +33,30 @@ namespace {
 using namespace kafka::protocol;
 
 std::optional<std::vector<uint8_t>> from_hex(const std::string& hex) {
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    };
     if (hex.size() % 2 != 0) {
         return std::nullopt;
     }
     std::vector<uint8_t> out;
+    out.reserve(hex.size() / 2);
     for (size_t i = 0; i < hex.size(); i += 2) {
-        out.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+        int hi = nibble(hex[i]);
+        int lo = nibble(hex[i + 1]);
+        if (hi < 0 || lo < 0) {
+            return std::nullopt;
+        }
+        out.push_back(static_cast<uint8_t>(hi << 4 | lo));
     }
     return out;
 }
@@ -68,14 +86,15 @@ std::string recode(const std::vector<uint8_t>& in, int16_t version) {
     return "OK " + to_hex(out.to_vector());
 }
 
-template<typename Request>
-std::string recode_frame(const std::vector<uint8_t>& in, const api_definition& api,
-                         int16_t version) {
-    int16_t header_version = request_header_version(api.first_flexible_version, version);
+// Decodes a header and a body from `in`, which must hold nothing else, and
+// encodes both again.
+template<typename Header, typename Body>
+std::string recode_with_header(const std::vector<uint8_t>& in, int16_t header_version,
+                               int16_t version) {
     reader r(in);
-    request_header header;
+    Header header;
     header.decode(r, header_version);
-    Request body;
+    Body body;
     body.decode(r, version);
     if (r.failed()) {
         return "ERROR " + r.error();
@@ -90,27 +109,19 @@ std::string recode_frame(const std::vector<uint8_t>& in, const api_definition& a
     return "OK " + to_hex(out.to_vector());
 }
 
+template<typename Request>
+std::string recode_frame(const std::vector<uint8_t>& in, const api_definition& api,
+                         int16_t version) {
+    return recode_with_header<request_header, Request>(
+        in, request_header_version(api.first_flexible_version, version), version);
+}
+
 template<typename Response>
 std::string recode_response(const std::vector<uint8_t>& in, const api_definition& api,
                             int16_t version) {
-    int16_t header_version =
-        response_header_version(api.key, api.first_flexible_version, version);
-    reader r(in);
-    response_header header;
-    header.decode(r, header_version);
-    Response body;
-    body.decode(r, version);
-    if (r.failed()) {
-        return "ERROR " + r.error();
-    }
-    if (r.remaining() != 0) {
-        return fmt::format("ERROR {} bytes left over", r.remaining());
-    }
-    base::iobuf out;
-    writer w(out);
-    header.encode(w, header_version);
-    body.encode(w, version);
-    return "OK " + to_hex(out.to_vector());
+    return recode_with_header<response_header, Response>(
+        in, response_header_version(api.key, api.first_flexible_version, version),
+        version);
 }
 
 std::string recode_response(const std::string& args) {

@@ -3,6 +3,8 @@
 #include "kafka/protocol/messages/headers.h"
 #include "kafka/protocol/messages/metadata.h"
 
+#include "kafka/protocol/tests/encode_helpers.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
@@ -14,11 +16,7 @@ using namespace kafka::protocol;
 
 template<typename M>
 std::vector<uint8_t> encode(const M& m, int16_t version) {
-    base::iobuf out;
-    writer w(out);
-    m.encode(w, version);
-    EXPECT_EQ(w.written(), m.encoded_size(version));
-    return out.to_vector();
+    return kafka::protocol::testing::encode_bytes(m, version);
 }
 
 template<typename M>

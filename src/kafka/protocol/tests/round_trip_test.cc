@@ -4,6 +4,8 @@
 
 #include "kafka/protocol/messages/test_support.h"
 
+#include "kafka/protocol/tests/encode_helpers.h"
+
 #include <gtest/gtest.h>
 
 #include <concepts>
@@ -17,11 +19,7 @@ constexpr int iterations_per_version = 40;
 
 template<typename M>
 std::vector<uint8_t> encode(const M& m, int16_t version) {
-    base::iobuf out;
-    writer w(out);
-    m.encode(w, version);
-    EXPECT_EQ(w.written(), m.encoded_size(version));
-    return out.to_vector();
+    return pt::encode_bytes(m, version);
 }
 
 template<typename M>
