@@ -1,0 +1,154 @@
+#pragma once
+
+#include "model/fundamental.h"
+#include "model/record_batch.h"
+#include "storage/epoch_map.h"
+#include "storage/file.h"
+#include "storage/log_config.h"
+#include "storage/segment.h"
+
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace storage {
+
+struct log_offsets {
+    // The first offset a reader may ask for.
+    model::offset log_start;
+    // One past the last batch: the next offset to assign.
+    model::offset next_offset;
+    // Everything before this offset is on disk (fdatasync completed).
+    model::offset flushed_offset;
+    uint64_t size_bytes{0};
+    size_t segment_count{0};
+};
+
+struct append_result {
+    model::offset base_offset;
+    model::offset last_offset;
+};
+
+struct timequery_result {
+    // The first record at or after the timestamp asked for, and its own.
+    model::offset offset;
+    int64_t timestamp;
+};
+
+// What an asynchronous flush needs done (fdatasync of these files, then of
+// the directory when asked) and, once done, what it made durable. Taken
+// on the owning shard, executed by a helper thread, completed on the shard.
+struct flush_plan {
+    struct target {
+        std::shared_ptr<file> log;
+        model::offset segment_base;
+        uint64_t size_bytes;
+    };
+    std::vector<target> files;
+    bool sync_directory{false};
+    model::offset next_offset;
+    uint64_t generation{0};
+};
+
+// A partition's log: its segments, in offset order, the last one active.
+//
+// Single-threaded: it belongs to one shard. Its calls block on the file
+// layer; the shard-facing wrapper (log_flusher and the Kafka handlers)
+// takes the blocking fdatasync off the shard with flush plans.
+class disk_log {
+public:
+    static result<std::unique_ptr<disk_log>> open(file_system& fs, std::string dir,
+                                                  log_config config, clock_ms clock);
+    ~disk_log();
+    disk_log(const disk_log&) = delete;
+    disk_log& operator=(const disk_log&) = delete;
+
+    // Assigns the batch its offsets (from the next offset on) and stamps
+    // `term` in its partition leader epoch, then appends it.
+    result<append_result> append(model::record_batch& batch, model::term_id term);
+    // Appends a batch whose offsets are already set (a Raft follower
+    // copying its leader); they must start at the next offset.
+    result<append_result> append_exact(const model::record_batch& batch);
+    // Whether appending `size_bytes` more would close the active segment
+    // first (a caller that flushes asynchronously flushes before it, so
+    // the roll's own flush finds nothing to do).
+    bool needs_roll(size_t size_bytes) const;
+
+    // Whole batches from the one holding `start`, up to `max_bytes` (at
+    // least one batch when `at_least_one`), none past `max_offset`.
+    result<read_result> read(
+        model::offset start, size_t max_bytes,
+        model::offset max_offset = model::offset(std::numeric_limits<int64_t>::max()),
+        bool at_least_one = true);
+
+    // The first record whose timestamp is at or after `timestamp`.
+    result<std::optional<timequery_result>> timequery(int64_t timestamp);
+    // The largest batch timestamp in the log and the batch holding it.
+    std::optional<timequery_result> max_timestamp() const;
+
+    // Removes every batch from `offset` on; `offset` must start a batch
+    // or be the next offset. Durable on return.
+    result<void> truncate(model::offset offset);
+    // Moves the log start to `offset` (DeleteRecords): durable on return;
+    // segments wholly before it are deleted.
+    result<void> prefix_truncate(model::offset offset);
+
+    // fdatasync of everything appended so far, on the calling thread.
+    result<void> flush();
+    flush_plan prepare_flush() const;
+    void complete_flush(const flush_plan& plan);
+
+    // Deletes closed segments by retention.ms and retention.bytes (when
+    // the cleanup policy has delete), at most `max_segments` per call.
+    // Returns how many went.
+    result<size_t> apply_retention(size_t max_segments);
+
+    // Writes the indexes of the closed segments' and flushes.
+    result<void> close();
+
+    log_offsets offsets() const;
+    const epoch_map& epochs() const { return _epochs; }
+    // Where corruption was found: nothing at or after it is served.
+    std::optional<model::offset> corrupted_at() const { return _corrupted_at; }
+    const std::string& directory() const { return _dir; }
+    const log_config& config() const { return _config; }
+    void set_config(const log_config& config) { _config = config; }
+
+private:
+    disk_log(file_system& fs, std::string dir, log_config config, clock_ms clock);
+    result<void> recover();
+    result<void> open_segments(const std::vector<model::offset>& bases);
+    result<void> roll(model::offset next_base);
+    result<void> store_meta();
+    result<append_result> append_checked(const model::record_batch& batch);
+    segment& active() { return *_segments.back(); }
+    const segment& active() const { return *_segments.back(); }
+    // The segment holding `offset` (the last with base <= offset).
+    size_t segment_index_for(model::offset offset) const;
+    result<void> remove_front_segment();
+    void mark_corrupted(model::offset offset, const std::string& what);
+    model::offset dirty_start() const { return _compacted_up_to; }
+
+    file_system& _fs;
+    std::string _dir;
+    log_config _config;
+    clock_ms _clock;
+    std::deque<std::unique_ptr<segment>> _segments;
+    epoch_map _epochs;
+    // Epoch entries not yet in partition.meta.
+    bool _meta_dirty{false};
+    model::offset _log_start{0};
+    model::offset _flushed_offset{0};
+    bool _directory_dirty{false};
+    uint64_t _generation{0};
+    std::optional<model::offset> _corrupted_at;
+    // Compaction has covered the log up to here (in memory: after a
+    // restart everything counts as dirty once).
+    model::offset _compacted_up_to{0};
+};
+
+} // namespace storage

@@ -1,0 +1,23 @@
+#include "storage/errc.h"
+
+namespace storage {
+
+std::string_view to_string(errc code) {
+    switch (code) {
+        case errc::io_error:
+            return "io_error";
+        case errc::no_space:
+            return "no_space";
+        case errc::corrupted:
+            return "corrupted";
+        case errc::offset_out_of_range:
+            return "offset_out_of_range";
+        case errc::invalid_argument:
+            return "invalid_argument";
+        case errc::not_found:
+            return "not_found";
+    }
+    return "unknown";
+}
+
+} // namespace storage

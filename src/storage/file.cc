@@ -1,0 +1,48 @@
+#include "storage/file.h"
+
+namespace storage {
+
+std::string join_path(const std::string& dir, const std::string& name) {
+    if (dir.empty() || dir.back() == '/') {
+        return dir + name;
+    }
+    return dir + "/" + name;
+}
+
+std::string parent_directory(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
+
+result<void> write_file_atomically(file_system& fs, const std::string& path,
+                                   const base::iobuf& bytes) {
+    std::string tmp = path + ".tmp";
+    auto f = fs.open(tmp, open_mode::truncate);
+    if (!f) {
+        return f.error_value();
+    }
+    if (auto r = (*f)->write_at(0, bytes); !r) {
+        return r;
+    }
+    if (auto r = (*f)->datasync(); !r) {
+        return r;
+    }
+    if (auto r = fs.rename(tmp, path); !r) {
+        return r;
+    }
+    return fs.sync_directory(parent_directory(path));
+}
+
+result<base::iobuf> read_whole_file(file_system& fs, const std::string& path) {
+    auto f = fs.open(path, open_mode::existing);
+    if (!f) {
+        return f.error_value();
+    }
+    auto size = (*f)->size();
+    if (!size) {
+        return size.error_value();
+    }
+    return (*f)->read_at(0, *size);
+}
+
+} // namespace storage
