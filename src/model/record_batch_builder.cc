@@ -154,6 +154,37 @@ record_batch record_batch_builder::build() const {
     return batch;
 }
 
+void record_batch_builder::encode_record(const record_view& record, base::iobuf& out) {
+    std::vector<uint8_t> body;
+    body.push_back(static_cast<uint8_t>(record.attributes));
+    put_varint(body, record.timestamp_delta);
+    put_varint(body, record.offset_delta);
+    put_sized(body, record.key);
+    put_sized(body, record.value);
+    put_varint(body, record.headers.size());
+    for (const auto& h : record.headers) {
+        put_sized(body, h.key);
+        put_sized(body, h.value);
+    }
+    std::array<uint8_t, base::varint::max_bytes64> length{};
+    size_t n = base::varint::encode_unsigned(
+        base::varint::zigzag_encode(checked_length(body.size())), length.data());
+    out.append(length.data(), n);
+    out.append(body);
+}
+
+record_batch record_batch_builder::rebuild(const record_batch_header& original,
+                                           const base::iobuf& records, int32_t count) {
+    auto h = original;
+    auto stored = compress(static_cast<compression_type>(h.compression_id()), records);
+    h.record_count = count;
+    h.batch_length = checked_length(batch_layout::min_batch_length + stored.size_bytes());
+    std::array<uint8_t, batch_layout::header_bytes> bytes{};
+    encode_header(h, bytes);
+    h.crc = compute_crc(bytes, stored);
+    return record_batch(h, record_batch::with_header(h, std::move(stored)));
+}
+
 std::vector<uint8_t> transaction_marker_value(int32_t coordinator_epoch) {
     std::vector<uint8_t> value(6);
     big_endian::write<int16_t>(value.data(), 0); // version

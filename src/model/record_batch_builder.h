@@ -51,6 +51,15 @@ public:
     // over one offset (lastOffsetDelta 0), as compaction leaves them.
     record_batch build() const;
 
+    // For compaction: a record as it stood in its batch (same offset and
+    // timestamp deltas), appended to `out`.
+    static void encode_record(const record_view& record, base::iobuf& out);
+    // `original`'s header (offsets, timestamps, producer, attributes) over
+    // other records: `records`, encoded uncompressed, `count` of them,
+    // compressed as the original's were. The CRC is recomputed.
+    static record_batch rebuild(const record_batch_header& original,
+                                const base::iobuf& records, int32_t count);
+
 private:
     record_batch_header _header;
     compress_options _compress_options;

@@ -130,8 +130,9 @@ result<void> disk_log::open_segments(const std::vector<model::offset>& bases) {
     for (size_t i = 0; i < bases.size(); ++i) {
         bool tail = i + 1 == bases.size();
         scan_stop stop;
-        auto s = segment::open(_fs, _dir, bases[i], _config.index_interval_bytes,
-                               _clock(), tail, stop);
+        auto s =
+            segment::open(_fs, _dir, bases[i], _config.index_interval_bytes, _clock(),
+                          tail ? segment::open_as::tail : segment::open_as::closed, stop);
         if (!s) {
             return s.error_value();
         }
@@ -335,11 +336,7 @@ result<read_result> disk_log::read(model::offset start, size_t max_bytes,
             }
             return out;
         }
-        // A segment not read to its end stopped for the budget or for
-        // max_offset: so does the read.
-        bool read_to_end = out.batch_count == 0
-            || model::offset(out.last_offset() + 1) >= seg.next_offset();
-        if (!read_to_end || out.data.size_bytes() >= max_bytes) {
+        if (*r || out.data.size_bytes() >= max_bytes) {
             break;
         }
     }
@@ -583,6 +580,98 @@ result<size_t> disk_log::apply_retention(size_t max_segments) {
                  _log_start);
     }
     return removed;
+}
+
+size_t disk_log::compactable_segments(model::offset max_offset) const {
+    size_t n = 0;
+    while (n + 1 < _segments.size()
+           && _segments[n]->next_offset()() - 1 <= max_offset()) {
+        ++n;
+    }
+    return n;
+}
+
+double disk_log::dirty_ratio(model::offset max_offset) const {
+    uint64_t total = 0;
+    uint64_t dirty = 0;
+    for (size_t i = 0; i < compactable_segments(max_offset); ++i) {
+        const auto& s = *_segments[i];
+        total += s.size_bytes();
+        if (s.next_offset() > _compacted_up_to) {
+            dirty += s.size_bytes();
+        }
+    }
+    return total == 0 ? 0.0 : static_cast<double>(dirty) / static_cast<double>(total);
+}
+
+compaction_job disk_log::plan_compaction(model::offset max_offset) const {
+    compaction_job job;
+    for (size_t i = 0; i < compactable_segments(max_offset); ++i) {
+        const auto& s = *_segments[i];
+        job.segments.push_back({s.base_offset(), s.log_file(), s.size_bytes()});
+    }
+    job.dirty_start = _compacted_up_to;
+    job.dir = _dir;
+    job.index_interval_bytes = _config.index_interval_bytes;
+    job.max_keys = _config.compaction_max_keys;
+    job.now_ms = _clock();
+    job.delete_retention_ms = _config.delete_retention_ms;
+    return job;
+}
+
+result<void> disk_log::finish_compaction(compaction_outcome outcome) {
+    bool replaced = false;
+    for (auto& c : outcome.segments) {
+        auto it = std::find_if(_segments.begin(), _segments.end(),
+                               [&](const auto& s) { return s->base_offset() == c.base; });
+        // Retention or a truncation may have taken the segment meanwhile.
+        if (it == _segments.end() || (*it)->log_file() != c.original
+            || std::next(it) == _segments.end()) {
+            if (auto r = _fs.remove(c.cleaned_path); !r) {
+                return r;
+            }
+            continue;
+        }
+        std::string log_path = (*it)->log_path();
+        if (auto r = _fs.rename(c.cleaned_path, log_path); !r) {
+            return r;
+        }
+        int64_t created = (*it)->created_ms();
+        *it = segment::adopt(_fs, _dir, c.base, _config.index_interval_bytes, c.cleaned,
+                             std::move(c.index), c.size_bytes, created);
+        if (auto r = (*it)->write_indexes(); !r) {
+            log.warn("{}: could not write indexes (they will be rebuilt): {}", log_path,
+                     r.message());
+        }
+        replaced = true;
+    }
+    if (replaced) {
+        if (auto r = _fs.sync_directory(_dir); !r) {
+            return r;
+        }
+    }
+    _compacted_up_to = std::max(_compacted_up_to, outcome.clean_up_to);
+    log.info("{}: compaction up to offset {}: {} -> {} bytes, {} records removed", _dir,
+             outcome.clean_up_to, outcome.bytes_before, outcome.bytes_after,
+             outcome.records_removed);
+    return base::ok;
+}
+
+result<bool> disk_log::compact(model::offset max_offset) {
+    if (!_config.cleanup_compact
+        || dirty_ratio(max_offset) < _config.min_cleanable_dirty_ratio
+        || compactable_segments(max_offset) == 0) {
+        return false;
+    }
+    auto outcome = run_compaction(_fs, plan_compaction(max_offset));
+    if (!outcome) {
+        log.error("{}: compaction failed: {}", _dir, outcome.message());
+        return outcome.error_value();
+    }
+    if (auto r = finish_compaction(std::move(*outcome)); !r) {
+        return r.error_value();
+    }
+    return true;
 }
 
 result<void> disk_log::close() {

@@ -2,6 +2,7 @@
 
 #include "model/fundamental.h"
 #include "model/record_batch.h"
+#include "storage/compaction.h"
 #include "storage/epoch_map.h"
 #include "storage/file.h"
 #include "storage/log_config.h"
@@ -100,6 +101,9 @@ public:
     // fdatasync of everything appended so far, on the calling thread.
     result<void> flush();
     flush_plan prepare_flush() const;
+    // Bumped by every truncation: a plan of an older generation covers
+    // bytes that may be gone.
+    uint64_t generation() const { return _generation; }
     void complete_flush(const flush_plan& plan);
 
     // Deletes closed segments by retention.ms and retention.bytes (when
@@ -107,10 +111,28 @@ public:
     // Returns how many went.
     result<size_t> apply_retention(size_t max_segments);
 
+    // Key-based compaction of the closed segments wholly at or below
+    // `max_offset` (Raft passes its commit index: nothing it may still
+    // truncate is compacted). See compaction.h for the three steps;
+    // compact() runs them on the calling thread, when the policy has
+    // compact and the dirty ratio reaches min.cleanable.dirty.ratio.
+    // Returns whether it compacted.
+    result<bool> compact(
+        model::offset max_offset = model::offset(std::numeric_limits<int64_t>::max()));
+    compaction_job plan_compaction(model::offset max_offset) const;
+    result<void> finish_compaction(compaction_outcome outcome);
+    // Bytes of the closed segments at or below `max_offset` not compacted
+    // yet, over all of their bytes (0 when there are none).
+    double dirty_ratio(model::offset max_offset =
+                           model::offset(std::numeric_limits<int64_t>::max())) const;
+
     // Writes the indexes of the closed segments' and flushes.
     result<void> close();
 
     log_offsets offsets() const;
+    // Where the active segment starts: everything before is in closed
+    // segments.
+    model::offset active_segment_base() const { return active().base_offset(); }
     const epoch_map& epochs() const { return _epochs; }
     // Where corruption was found: nothing at or after it is served.
     std::optional<model::offset> corrupted_at() const { return _corrupted_at; }
@@ -131,7 +153,8 @@ private:
     size_t segment_index_for(model::offset offset) const;
     result<void> remove_front_segment();
     void mark_corrupted(model::offset offset, const std::string& what);
-    model::offset dirty_start() const { return _compacted_up_to; }
+    // The closed segments compaction may touch: [0, count).
+    size_t compactable_segments(model::offset max_offset) const;
 
     file_system& _fs;
     std::string _dir;

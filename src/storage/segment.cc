@@ -69,11 +69,24 @@ result<std::unique_ptr<segment>> segment::create(file_system& fs, const std::str
         new segment(fs, dir, base, index_interval_bytes, std::move(*f), now_ms));
 }
 
+std::unique_ptr<segment> segment::adopt(file_system& fs, const std::string& dir,
+                                        model::offset base, size_t index_interval_bytes,
+                                        std::shared_ptr<file> log, segment_index index,
+                                        uint64_t size_bytes, int64_t created_ms) {
+    std::unique_ptr<segment> s(
+        new segment(fs, dir, base, index_interval_bytes, std::move(log), created_ms));
+    s->_index = std::move(index);
+    s->_size = size_bytes;
+    s->_flushed_size = size_bytes;
+    return s;
+}
+
 result<std::unique_ptr<segment>> segment::open(file_system& fs, const std::string& dir,
                                                model::offset base,
                                                size_t index_interval_bytes,
-                                               int64_t now_ms, bool force_scan,
+                                               int64_t now_ms, open_as how,
                                                scan_stop& stop) {
+    bool force_scan = how == open_as::tail;
     auto f = fs.open(join_path(dir, file_name(base, ".log")), open_mode::existing);
     if (!f) {
         return f.error_value();
@@ -122,11 +135,16 @@ result<void> segment::append(const model::record_batch& batch) {
 
 result<scan_stop> segment::for_each_batch(
     uint64_t position, const std::function<bool(located_batch&)>& fn) const {
+    return scan_batches(*_log, position, _size, fn);
+}
+
+result<scan_stop> scan_batches(file& log, uint64_t position, uint64_t end,
+                               const std::function<bool(located_batch&)>& fn) {
     uint64_t pos = position;
     size_t want = scan_chunk_bytes;
-    while (pos < _size) {
-        size_t len = static_cast<size_t>(std::min<uint64_t>(want, _size - pos));
-        auto chunk = _log->read_at(pos, len);
+    while (pos < end) {
+        size_t len = static_cast<size_t>(std::min<uint64_t>(want, end - pos));
+        auto chunk = log.read_at(pos, len);
         if (!chunk) {
             return chunk.error_value();
         }
@@ -161,7 +179,7 @@ result<scan_stop> segment::for_each_batch(
         if (!size) {
             return scan_stop{scan_stop::kind::invalid, pos, std::string(size.message())};
         }
-        if (pos + *size > _size) {
+        if (pos + *size > end) {
             return scan_stop{
                 scan_stop::kind::partial, pos,
                 fmt::format("batch of {} bytes cut short by the end of the file", *size)};
@@ -214,20 +232,23 @@ result<scan_stop> segment::rebuild_index(bool tail) {
     return stop;
 }
 
-result<void> segment::read(model::offset start, size_t max_bytes,
+result<bool> segment::read(model::offset start, size_t max_bytes,
                            model::offset max_offset, bool at_least_one,
                            read_result& out) const {
+    bool full = false;
     auto stop = for_each_batch(_index.position_for(start), [&](located_batch& lb) {
         const auto& b = lb.batch;
         if (b.last_offset() < start) {
             return true;
         }
         if (b.base_offset() > max_offset) {
+            full = true;
             return false;
         }
         bool first = out.batch_count == 0;
         if (!(first && at_least_one)
             && out.data.size_bytes() + b.size_bytes() > max_bytes) {
+            full = true;
             return false;
         }
         if (first) {
@@ -246,7 +267,7 @@ result<void> segment::read(model::offset start, size_t max_bytes,
                                 fmt::format("{} at position {}: {}", log_path(),
                                             stop->position, stop->reason));
     }
-    return base::ok;
+    return full;
 }
 
 result<uint64_t> segment::position_of(model::offset offset) const {

@@ -40,6 +40,11 @@ struct read_result {
     size_t batch_count{0};
 };
 
+// Walks the whole batches of `log` between `position` and `end`, calling
+// `fn` until it returns false. Batches are checked (length, CRC) as read.
+result<scan_stop> scan_batches(file& log, uint64_t position, uint64_t end,
+                               const std::function<bool(located_batch&)>& fn);
+
 // One segment of a partition log: a file of record batches laid end to end
 // (exactly as on the wire, offsets assigned), named by its base offset, and
 // its sparse indexes. Appends go to the end; nothing in it is rewritten in
@@ -54,16 +59,28 @@ public:
                                                    model::offset base,
                                                    size_t index_interval_bytes,
                                                    int64_t now_ms);
-    // An existing segment; `force_scan` for the tail segment, whose every
-    // batch is checked. Its indexes are loaded when intact and current;
-    // otherwise they are rebuilt by a scan that checks every batch, and
-    // what the scan stopped at is returned through `stop` (end for a
-    // healthy file). `stop` is left `end` when the indexes loaded.
+    // How open() treats an existing segment.
+    enum class open_as {
+        // Its index files are used when intact and current.
+        closed,
+        // Every batch is checked, and held to what our appends write
+        // (see rebuild_index): the active segment at recovery.
+        tail,
+    };
+    // An existing segment. Indexes are rebuilt by a scan that checks
+    // every batch when they are not loaded, and what the scan stopped at
+    // is returned through `stop` (end for a healthy file).
     static result<std::unique_ptr<segment>> open(file_system& fs, const std::string& dir,
                                                  model::offset base,
                                                  size_t index_interval_bytes,
-                                                 int64_t now_ms, bool force_scan,
+                                                 int64_t now_ms, open_as how,
                                                  scan_stop& stop);
+    // A segment over a file whose batches and index are already known
+    // (a compacted replacement).
+    static std::unique_ptr<segment> adopt(file_system& fs, const std::string& dir,
+                                          model::offset base, size_t index_interval_bytes,
+                                          std::shared_ptr<file> log, segment_index index,
+                                          uint64_t size_bytes, int64_t created_ms);
 
     model::offset base_offset() const { return _base; }
     // One past the last batch (the base offset when empty).
@@ -88,8 +105,9 @@ public:
 
     // Batches from the one holding `start` on, up to `max_bytes` (at least
     // one batch whatever its size when `at_least_one`) and not past
-    // `max_offset`, appended to `out`.
-    result<void> read(model::offset start, size_t max_bytes, model::offset max_offset,
+    // `max_offset`, appended to `out`. True when it stopped for the budget
+    // or max_offset (rather than at the segment's end).
+    result<bool> read(model::offset start, size_t max_bytes, model::offset max_offset,
                       bool at_least_one, read_result& out) const;
 
     // The position of the batch that starts at `offset`; invalid_argument

@@ -100,6 +100,31 @@ TEST_F(disk_log_test, a_read_stops_at_batch_boundaries_within_the_budget) {
     EXPECT_EQ(capped->batch_count, 3u);
 }
 
+TEST_F(disk_log_test, a_read_never_skips_a_batch_that_did_not_fit_for_a_later_one) {
+    // A medium batch and a big one fill the first segment; the next ones
+    // start with a tiny batch. A budget the big one overflows must end the
+    // read there, not go on with the next segment's tiny one (a gap in
+    // what the reader gets).
+    auto medium = make_batch(1, "m", 1000, 100);
+    size_t medium_bytes = medium.size_bytes();
+    config.segment_bytes = medium_bytes + make_batch(1, "b", 1000, 1000).size_bytes();
+    auto l = open_log();
+    ASSERT_TRUE(l->append(medium, model::term_id(1)));
+    for (int i = 0; i < 6; ++i) {
+        auto big = make_batch(1, "b", 1000, 1000);
+        auto tiny = make_batch(1, "t", 1000, 1);
+        ASSERT_TRUE(l->append(big, model::term_id(1)));
+        ASSERT_TRUE(l->append(tiny, model::term_id(1)));
+    }
+    ASSERT_GT(l->offsets().segment_count, 3u);
+    auto tiny_bytes = make_batch(1, "t", 1000, 1).size_bytes();
+    auto r = l->read(model::offset(0), medium_bytes + tiny_bytes + 5);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->batch_count, 1u);
+    EXPECT_EQ(r->last_offset, model::offset(0));
+    EXPECT_EQ(r->data.size_bytes(), medium_bytes);
+}
+
 TEST_F(disk_log_test, a_read_from_inside_a_batch_starts_with_that_batch) {
     auto l = open_log();
     append(*l, 4);
