@@ -69,10 +69,12 @@ fuzz: build-sanitize
 bench-smoke: build
 	ctest --test-dir $(RELEASE) -L bench --output-on-failure
 
-# Microbenchmark figures: median and spread of 5 repetitions each.
+# Microbenchmark figures: median and spread of 5 repetitions each, interleaved
+# so that a pair compared in one run (log vs raw disk) sees the same machine.
 bench-micro: build
 	for b in $(RELEASE)/bin/bench_*; do \
-	  $$b --benchmark_repetitions=5 --benchmark_report_aggregates_only=true || exit 1; \
+	  $$b --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+	    --benchmark_enable_random_interleaving=true || exit 1; \
 	done
 
 # Codecs against kafka-python's encoders and real clients' bytes.

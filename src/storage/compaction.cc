@@ -89,15 +89,12 @@ result<model::offset> build_key_map(const compaction_job& job, key_map& map) {
             covered = model::offset(b.last_offset()() + 1);
             return true;
         });
-        if (!stop) {
-            return stop.error_value();
-        }
         if (failure) {
             return *failure;
         }
-        if (stop->what != scan_stop::kind::end) {
-            return corrupt(fmt::format("segment {} at position {}: {}", in.base,
-                                       stop->position, stop->reason));
+        if (auto whole = require_whole(stop, fmt::format("segment {}", in.base));
+            !whole) {
+            return whole.error_value();
         }
         if (full) {
             break;
@@ -196,15 +193,11 @@ result<compacted_segment> clean_segment(file_system& fs, const compaction_job& j
         out.size_bytes += (*next)->size_bytes();
         return true;
     });
-    if (!stop) {
-        return stop.error_value();
-    }
     if (failure) {
         return *failure;
     }
-    if (stop->what != scan_stop::kind::end) {
-        return corrupt(fmt::format("segment {} at position {}: {}", in.base,
-                                   stop->position, stop->reason));
+    if (auto whole = require_whole(stop, fmt::format("segment {}", in.base)); !whole) {
+        return whole.error_value();
     }
     if (auto r = out.cleaned->datasync(); !r) {
         return r.error_value();

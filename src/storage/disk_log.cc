@@ -1,5 +1,6 @@
 #include "storage/disk_log.h"
 
+#include "base/crc.h"
 #include "base/logger.h"
 #include "base/vassert.h"
 #include "model/record.h"
@@ -28,6 +29,23 @@ std::optional<model::offset> parse_segment_name(const std::string& name) {
         return std::nullopt;
     }
     return model::offset(base);
+}
+
+// A batch's CRC-32C as its header should state it: over its bytes from
+// the attributes on, straight from the fragments (no copy, no allocation).
+uint32_t crc_of_batch(const base::iobuf& batch) {
+    uint32_t crc = 0;
+    size_t skip = model::batch_layout::attributes;
+    for (const auto& frag : batch.fragments()) {
+        auto bytes = frag.bytes();
+        if (skip >= bytes.size()) {
+            skip -= bytes.size();
+            continue;
+        }
+        crc = base::crc32c(bytes.subspan(skip), crc);
+        skip = 0;
+    }
+    return crc;
 }
 
 bool is_leftover(const std::string& name) {
@@ -265,14 +283,7 @@ result<append_result> disk_log::append_checked(const model::record_batch& batch)
     }
     // The CRC is checked before the bytes reach the disk, as after they
     // are read back: a batch damaged in memory must not become durable.
-    auto header = batch.data().share(0, model::batch_layout::header_bytes).to_vector();
-    auto records =
-        batch.data().share(model::batch_layout::header_bytes,
-                           batch.size_bytes() - model::batch_layout::header_bytes);
-    vassert(model::compute_crc(model::header_bytes_span(
-                                   header.data(), model::batch_layout::header_bytes),
-                               records)
-                == batch.header().crc,
+    vassert(crc_of_batch(batch.data()) == batch.header().crc,
             "batch at offset {} fails its CRC before append", batch.base_offset());
     if (needs_roll(batch.size_bytes())) {
         if (auto r = roll(batch.base_offset()); !r) {
@@ -390,14 +401,11 @@ result<std::optional<timequery_result>> disk_log::timequery(int64_t timestamp) {
                     }
                 }
             });
-        if (!stop) {
-            return stop.error_value();
-        }
         if (failure) {
             return *failure;
         }
-        if (stop->what != scan_stop::kind::end) {
-            return base::make_error(errc::corrupted, stop->reason);
+        if (auto whole = require_whole(stop, s->log_path()); !whole) {
+            return whole.error_value();
         }
         if (found) {
             return found;

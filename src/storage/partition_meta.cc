@@ -1,6 +1,7 @@
 #include "storage/partition_meta.h"
 
 #include "base/crc.h"
+#include "storage/fixed_width.h"
 
 #include <fmt/format.h>
 
@@ -11,26 +12,6 @@ namespace {
 
 constexpr uint32_t meta_magic = 0x4154504d; // "MPTA"
 constexpr uint32_t meta_version = 1;
-
-void put64(std::vector<uint8_t>& out, int64_t v) {
-    uint8_t b[8];
-    std::memcpy(b, &v, 8);
-    out.insert(out.end(), b, b + 8);
-}
-
-void put32(std::vector<uint8_t>& out, uint32_t v) {
-    uint8_t b[4];
-    std::memcpy(b, &v, 4);
-    out.insert(out.end(), b, b + 4);
-}
-
-template<typename T>
-T get(const std::vector<uint8_t>& in, size_t& pos) {
-    T v;
-    std::memcpy(&v, in.data() + pos, sizeof(T));
-    pos += sizeof(T);
-    return v;
-}
 
 } // namespace
 
@@ -54,23 +35,23 @@ result<std::optional<partition_meta>> partition_meta::load(file_system& fs,
     }
     size_t body = bytes.size() - 4;
     size_t pos = body;
-    if (get<uint32_t>(bytes, pos) != base::crc32c(std::span(bytes.data(), body))) {
+    if (get_fixed<uint32_t>(bytes, pos) != base::crc32c(std::span(bytes.data(), body))) {
         return corrupt("checksum mismatch");
     }
     pos = 0;
     partition_meta m;
-    if (get<uint32_t>(bytes, pos) != meta_magic
-        || get<uint32_t>(bytes, pos) != meta_version) {
+    if (get_fixed<uint32_t>(bytes, pos) != meta_magic
+        || get_fixed<uint32_t>(bytes, pos) != meta_version) {
         return corrupt("unknown format");
     }
-    m.log_start_offset = model::offset(get<int64_t>(bytes, pos));
-    uint32_t count = get<uint32_t>(bytes, pos);
+    m.log_start_offset = model::offset(get_fixed<int64_t>(bytes, pos));
+    uint32_t count = get_fixed<uint32_t>(bytes, pos);
     if (body - fixed != size_t{count} * 16) {
         return corrupt("wrong length");
     }
     for (uint32_t i = 0; i < count; ++i) {
-        model::term_id epoch(get<int64_t>(bytes, pos));
-        model::offset start(get<int64_t>(bytes, pos));
+        model::term_id epoch(get_fixed<int64_t>(bytes, pos));
+        model::offset start(get_fixed<int64_t>(bytes, pos));
         m.epochs.push_back({epoch, start});
     }
     return std::optional<partition_meta>(std::move(m));
@@ -78,15 +59,15 @@ result<std::optional<partition_meta>> partition_meta::load(file_system& fs,
 
 result<void> partition_meta::store(file_system& fs, const std::string& dir) const {
     std::vector<uint8_t> out;
-    put32(out, meta_magic);
-    put32(out, meta_version);
-    put64(out, log_start_offset());
-    put32(out, static_cast<uint32_t>(epochs.size()));
+    put_fixed<uint32_t>(out, meta_magic);
+    put_fixed<uint32_t>(out, meta_version);
+    put_fixed<int64_t>(out, log_start_offset());
+    put_fixed<uint32_t>(out, static_cast<uint32_t>(epochs.size()));
     for (const auto& e : epochs) {
-        put64(out, e.epoch());
-        put64(out, e.start());
+        put_fixed<int64_t>(out, e.epoch());
+        put_fixed<int64_t>(out, e.start());
     }
-    put32(out, base::crc32c(out));
+    put_fixed<uint32_t>(out, base::crc32c(out));
     return write_file_atomically(fs, join_path(dir, std::string(file_name)),
                                  base::iobuf::copy_of(out));
 }

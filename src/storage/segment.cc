@@ -138,6 +138,18 @@ result<scan_stop> segment::for_each_batch(
     return scan_batches(*_log, position, _size, fn);
 }
 
+result<void> require_whole(const result<scan_stop>& stop, std::string_view where) {
+    if (!stop) {
+        return stop.error_value();
+    }
+    if (stop->what != scan_stop::kind::end) {
+        return base::make_error(
+            errc::corrupted,
+            fmt::format("{} at position {}: {}", where, stop->position, stop->reason));
+    }
+    return base::ok;
+}
+
 result<scan_stop> scan_batches(file& log, uint64_t position, uint64_t end,
                                const std::function<bool(located_batch&)>& fn) {
     uint64_t pos = position;
@@ -259,13 +271,8 @@ result<bool> segment::read(model::offset start, size_t max_bytes,
         ++out.batch_count;
         return true;
     });
-    if (!stop) {
-        return stop.error_value();
-    }
-    if (stop->what != scan_stop::kind::end) {
-        return base::make_error(errc::corrupted,
-                                fmt::format("{} at position {}: {}", log_path(),
-                                            stop->position, stop->reason));
+    if (auto whole = require_whole(stop, log_path()); !whole) {
+        return whole.error_value();
     }
     return full;
 }
@@ -305,16 +312,7 @@ result<void> segment::truncate_to(uint64_t position) {
     // The indexes are rebuilt from what is left: truncation is rare (a
     // Raft follower's divergent suffix), and the rebuilt maximum timestamp
     // is then exact.
-    auto stop = rebuild_index(false);
-    if (!stop) {
-        return stop.error_value();
-    }
-    if (stop->what != scan_stop::kind::end) {
-        return base::make_error(errc::corrupted,
-                                fmt::format("{} at position {}: {}", log_path(),
-                                            stop->position, stop->reason));
-    }
-    return base::ok;
+    return require_whole(rebuild_index(false), log_path());
 }
 
 result<void> segment::flush() {

@@ -45,6 +45,10 @@ struct read_result {
 result<scan_stop> scan_batches(file& log, uint64_t position, uint64_t end,
                                const std::function<bool(located_batch&)>& fn);
 
+// The error a walk over `where` ended with, or, when it stopped before the
+// end (a bad or cut batch), a corrupted error saying where; ok at the end.
+result<void> require_whole(const result<scan_stop>& stop, std::string_view where);
+
 // One segment of a partition log: a file of record batches laid end to end
 // (exactly as on the wire, offsets assigned), named by its base offset, and
 // its sparse indexes. Appends go to the end; nothing in it is rewritten in

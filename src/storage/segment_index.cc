@@ -2,6 +2,7 @@
 
 #include "base/crc.h"
 #include "base/vassert.h"
+#include "storage/fixed_width.h"
 
 #include <algorithm>
 #include <cstring>
@@ -13,22 +14,6 @@ namespace {
 constexpr uint32_t offset_magic = 0x58444941; // "AIDX"
 constexpr uint32_t time_magic = 0x58444954;   // "TIDX"
 constexpr uint32_t format_version = 1;
-
-// Fixed-width little-endian fields; the files never leave this machine.
-template<typename T>
-void put(std::vector<uint8_t>& out, T v) {
-    uint8_t b[sizeof(T)];
-    std::memcpy(b, &v, sizeof(T));
-    out.insert(out.end(), b, b + sizeof(T));
-}
-
-template<typename T>
-T get(const std::vector<uint8_t>& in, size_t& pos) {
-    T v;
-    std::memcpy(&v, in.data() + pos, sizeof(T));
-    pos += sizeof(T);
-    return v;
-}
 
 struct file_header {
     uint32_t magic;
@@ -43,18 +28,18 @@ constexpr size_t trailer_size = 4;
 
 std::vector<uint8_t> start_file(const file_header& h) {
     std::vector<uint8_t> out;
-    put(out, h.magic);
-    put(out, format_version);
-    put(out, h.covered_bytes);
-    put(out, h.count);
-    put(out, h.max_timestamp);
-    put(out, h.max_timestamp_batch);
-    put(out, h.next_offset);
+    put_fixed(out, h.magic);
+    put_fixed(out, format_version);
+    put_fixed(out, h.covered_bytes);
+    put_fixed(out, h.count);
+    put_fixed(out, h.max_timestamp);
+    put_fixed(out, h.max_timestamp_batch);
+    put_fixed(out, h.next_offset);
     return out;
 }
 
 base::iobuf finish_file(std::vector<uint8_t> out) {
-    put(out, base::crc32c(out));
+    put_fixed(out, base::crc32c(out));
     return base::iobuf::copy_of(out);
 }
 
@@ -67,18 +52,18 @@ std::optional<file_header> check_file(const std::vector<uint8_t>& bytes, uint32_
     }
     size_t body = bytes.size() - trailer_size;
     size_t pos = body;
-    if (get<uint32_t>(bytes, pos) != base::crc32c(std::span(bytes.data(), body))) {
+    if (get_fixed<uint32_t>(bytes, pos) != base::crc32c(std::span(bytes.data(), body))) {
         return std::nullopt;
     }
     pos = 0;
     file_header h{};
-    h.magic = get<uint32_t>(bytes, pos);
-    uint32_t version = get<uint32_t>(bytes, pos);
-    h.covered_bytes = get<uint64_t>(bytes, pos);
-    h.count = get<uint32_t>(bytes, pos);
-    h.max_timestamp = get<int64_t>(bytes, pos);
-    h.max_timestamp_batch = get<int64_t>(bytes, pos);
-    h.next_offset = get<int64_t>(bytes, pos);
+    h.magic = get_fixed<uint32_t>(bytes, pos);
+    uint32_t version = get_fixed<uint32_t>(bytes, pos);
+    h.covered_bytes = get_fixed<uint64_t>(bytes, pos);
+    h.count = get_fixed<uint32_t>(bytes, pos);
+    h.max_timestamp = get_fixed<int64_t>(bytes, pos);
+    h.max_timestamp_batch = get_fixed<int64_t>(bytes, pos);
+    h.next_offset = get_fixed<int64_t>(bytes, pos);
     if (h.magic != magic || version != format_version
         || body - header_size != size_t{h.count} * entry_size) {
         return std::nullopt;
@@ -151,8 +136,8 @@ base::iobuf segment_index::encode_offsets(uint64_t covered_bytes) const {
         start_file({offset_magic, covered_bytes, static_cast<uint32_t>(_offsets.size()),
                     _max_timestamp, _max_timestamp_batch(), _next_offset()});
     for (const auto& e : _offsets) {
-        put(out, e.relative_offset);
-        put(out, e.position);
+        put_fixed(out, e.relative_offset);
+        put_fixed(out, e.position);
     }
     return finish_file(std::move(out));
 }
@@ -162,8 +147,8 @@ base::iobuf segment_index::encode_times(uint64_t covered_bytes) const {
         start_file({time_magic, covered_bytes, static_cast<uint32_t>(_times.size()),
                     _max_timestamp, _max_timestamp_batch(), _next_offset()});
     for (const auto& e : _times) {
-        put(out, e.timestamp);
-        put(out, e.relative_offset);
+        put_fixed(out, e.timestamp);
+        put_fixed(out, e.relative_offset);
     }
     return finish_file(std::move(out));
 }
@@ -181,14 +166,14 @@ bool segment_index::decode(const base::iobuf& offsets, const base::iobuf& times,
     segment_index fresh(_base, _interval_bytes);
     size_t pos = header_size;
     for (uint32_t i = 0; i < oh->count; ++i) {
-        uint32_t rel = get<uint32_t>(ob, pos);
-        uint32_t position = get<uint32_t>(ob, pos);
+        uint32_t rel = get_fixed<uint32_t>(ob, pos);
+        uint32_t position = get_fixed<uint32_t>(ob, pos);
         fresh._offsets.push_back({rel, position});
     }
     pos = header_size;
     for (uint32_t i = 0; i < th->count; ++i) {
-        int64_t ts = get<int64_t>(tb, pos);
-        uint32_t rel = get<uint32_t>(tb, pos);
+        int64_t ts = get_fixed<int64_t>(tb, pos);
+        uint32_t rel = get_fixed<uint32_t>(tb, pos);
         fresh._times.push_back({ts, rel});
     }
     fresh._max_timestamp = oh->max_timestamp;
