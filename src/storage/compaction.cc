@@ -7,9 +7,11 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 namespace storage {
@@ -41,19 +43,45 @@ key_hash hash_key(std::span<const uint8_t> key) {
 
 using key_map = std::unordered_map<key_hash, model::offset, key_hash_hasher>;
 
+// Keeps a pass to max_bytes_per_second by sleeping when it runs ahead.
+class io_throttle {
+public:
+    explicit io_throttle(uint64_t max_bytes_per_second)
+      : _rate(max_bytes_per_second)
+      , _start(std::chrono::steady_clock::now()) {}
+
+    void account(uint64_t bytes) {
+        if (_rate == 0) {
+            return;
+        }
+        _bytes += bytes;
+        auto due = _start + std::chrono::microseconds(_bytes * 1'000'000 / _rate);
+        if (due > std::chrono::steady_clock::now()) {
+            std::this_thread::sleep_until(due);
+        }
+    }
+
+private:
+    uint64_t _rate;
+    uint64_t _bytes{0};
+    std::chrono::steady_clock::time_point _start;
+};
+
 base::error<errc> corrupt(const std::string& what) {
     return base::make_error(errc::corrupted, what);
 }
 
 // Maps each key of the dirty segments to its latest offset, until the map
 // holds max_keys keys. Returns the offset the map covers up to.
-result<model::offset> build_key_map(const compaction_job& job, key_map& map) {
+result<model::offset> build_key_map(const compaction_job& job, key_map& map,
+                                    io_throttle& throttle) {
     model::offset covered = job.dirty_start;
     for (const auto& in : job.segments) {
         bool full = false;
         std::optional<base::error<errc>> failure;
         auto stop = scan_batches(*in.log, 0, in.size_bytes, [&](located_batch& lb) {
             const auto& b = lb.batch;
+            throttle.account(b.size_bytes());
             if (b.last_offset() < job.dirty_start) {
                 return true;
             }
@@ -166,7 +194,7 @@ struct batch_filter {
 
 result<compacted_segment> clean_segment(file_system& fs, const compaction_job& job,
                                         const compaction_job::input& in,
-                                        batch_filter& filter) {
+                                        batch_filter& filter, io_throttle& throttle) {
     compacted_segment out{
         in.base, in.log, join_path(job.dir, segment::file_name(in.base, ".log.cleaned")),
         nullptr, 0,      segment_index(in.base, job.index_interval_bytes)};
@@ -177,6 +205,7 @@ result<compacted_segment> clean_segment(file_system& fs, const compaction_job& j
     out.cleaned = *f;
     std::optional<base::error<errc>> failure;
     auto stop = scan_batches(*in.log, 0, in.size_bytes, [&](located_batch& lb) {
+        throttle.account(lb.batch.size_bytes());
         auto next = filter.apply(lb.batch);
         if (!next) {
             failure = next.error_value();
@@ -209,7 +238,8 @@ result<compacted_segment> clean_segment(file_system& fs, const compaction_job& j
 
 result<compaction_outcome> run_compaction(file_system& fs, const compaction_job& job) {
     key_map map;
-    auto covered = build_key_map(job, map);
+    io_throttle throttle(job.max_bytes_per_second);
+    auto covered = build_key_map(job, map, throttle);
     if (!covered) {
         return covered.error_value();
     }
@@ -220,7 +250,7 @@ result<compaction_outcome> run_compaction(file_system& fs, const compaction_job&
         if (in.base >= *covered) {
             break;
         }
-        auto cleaned = clean_segment(fs, job, in, filter);
+        auto cleaned = clean_segment(fs, job, in, filter, throttle);
         if (!cleaned) {
             for (const auto& done : outcome.segments) {
                 (void)fs.remove(done.cleaned_path);

@@ -45,6 +45,9 @@ struct compaction_job {
     size_t max_keys{1 << 20};
     int64_t now_ms{0};
     int64_t delete_retention_ms{0};
+    // log.cleaner.io.max.bytes.per.second: bytes read a second, at most
+    // (0: no limit). The pass sleeps on its own thread to keep to it.
+    uint64_t max_bytes_per_second{0};
 };
 
 struct compacted_segment {
@@ -66,6 +69,8 @@ struct compaction_outcome {
     uint64_t records_removed{0};
 };
 
+// Blocks (reads, writes, fdatasync, throttling sleeps): run it off the
+// shard.
 result<compaction_outcome> run_compaction(file_system& fs, const compaction_job& job);
 
 } // namespace storage

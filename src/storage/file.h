@@ -57,6 +57,8 @@ public:
     virtual result<std::vector<std::string>> list(const std::string& dir) = 0;
     // Succeeds when the file did not exist.
     virtual result<void> remove(const std::string& path) = 0;
+    // A directory and everything in it; succeeds when it did not exist.
+    virtual result<void> remove_directory(const std::string& dir) = 0;
     virtual result<void> rename(const std::string& from, const std::string& to) = 0;
     // fsync of the directory: makes creations, renames and removals in it
     // durable.

@@ -169,6 +169,15 @@ public:
         return base::ok;
     }
 
+    result<void> remove_directory(const std::string& dir) override {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+        if (ec) {
+            return from_errno(ec.value(), "remove", dir);
+        }
+        return base::ok;
+    }
+
     result<void> rename(const std::string& from, const std::string& to) override {
         if (::rename(from.c_str(), to.c_str()) != 0) {
             return from_errno(errno, "rename", from);

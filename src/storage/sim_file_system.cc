@@ -124,6 +124,20 @@ result<void> sim_file_system::remove(const std::string& path) {
     return base::ok;
 }
 
+result<void> sim_file_system::remove_directory(const std::string& dir) {
+    std::lock_guard lock(_mutex);
+    std::string prefix = dir.empty() || dir.back() == '/' ? dir : dir + "/";
+    for (auto it = _files.begin(); it != _files.end();) {
+        if (it->first.starts_with(prefix)) {
+            _used -= it->second->data.size();
+            it = _files.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return base::ok;
+}
+
 result<void> sim_file_system::rename(const std::string& from, const std::string& to) {
     std::lock_guard lock(_mutex);
     auto it = _files.find(from);

@@ -32,6 +32,7 @@ public:
     result<void> make_directories(const std::string& path) override;
     result<std::vector<std::string>> list(const std::string& dir) override;
     result<void> remove(const std::string& path) override;
+    result<void> remove_directory(const std::string& dir) override;
     result<void> rename(const std::string& from, const std::string& to) override;
     result<void> sync_directory(const std::string& dir) override;
     bool exists(const std::string& path) override;

@@ -104,6 +104,9 @@ public:
         return _inner.list(d);
     }
     result<void> remove(const std::string& p) override { return _inner.remove(p); }
+    result<void> remove_directory(const std::string& d) override {
+        return _inner.remove_directory(d);
+    }
     result<void> rename(const std::string& from, const std::string& to) override {
         return _inner.rename(from, to);
     }
