@@ -244,6 +244,7 @@ result<compaction_outcome> run_compaction(file_system& fs, const compaction_job&
         return covered.error_value();
     }
     compaction_outcome outcome;
+    outcome.generation = job.generation;
     outcome.clean_up_to = *covered;
     batch_filter filter{map, *covered, job};
     for (const auto& in : job.segments) {

@@ -38,6 +38,8 @@ struct compaction_job {
     };
     // The closed segments that may be cleaned, in offset order.
     std::vector<input> segments;
+    // The log's generation when planned: a truncation since voids the job.
+    uint64_t generation{0};
     // Where the part never compacted yet starts.
     model::offset dirty_start;
     std::string dir;
@@ -61,6 +63,7 @@ struct compacted_segment {
 };
 
 struct compaction_outcome {
+    uint64_t generation{0};
     std::vector<compacted_segment> segments;
     // The map covered the log up to here: the next pass starts from it.
     model::offset clean_up_to;

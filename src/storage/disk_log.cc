@@ -119,7 +119,7 @@ result<void> disk_log::recover() {
             return s.error_value();
         }
         _segments.push_back(std::move(*s));
-        _directory_dirty = true;
+        directory_changed();
         _flushed_offset = _log_start;
         _compacted_up_to = _log_start;
         return base::ok;
@@ -127,14 +127,29 @@ result<void> disk_log::recover() {
     if (auto r = open_segments(bases); !r) {
         return r;
     }
-    _meta_dirty = !*meta || (*meta)->epochs != _epochs.entries();
     _log_start = std::max(_log_start, _segments.front()->base_offset());
+    // A crash after the log start moved may have left segments wholly
+    // below it.
+    while (_segments.size() > 1 && _segments[1]->base_offset() <= _log_start) {
+        if (auto r = remove_front_segment(); !r) {
+            return r;
+        }
+    }
+    // Epochs past the end (a truncation whose partition.meta write failed)
+    // go; an empty log keeps the entry that covers its start.
+    model::offset end = active().next_offset();
+    _epochs.truncate_from(end > _log_start ? end : model::offset(end() + 1));
     _epochs.advance_start(_log_start);
+    _meta_dirty = !*meta || (*meta)->epochs != _epochs.entries();
     _compacted_up_to = _log_start;
     // What the recovery scan read may still be only in the page cache
     // (the process died, the machine did not): make it durable before
     // counting it as flushed.
     if (auto r = active().log_file()->datasync(); !r) {
+        return r;
+    }
+    // ...and the names of its segments.
+    if (auto r = _fs.sync_directory(_dir); !r) {
         return r;
     }
     active().mark_flushed(active().size_bytes());
@@ -240,7 +255,7 @@ result<void> disk_log::roll(model::offset next_base) {
         return s.error_value();
     }
     _segments.push_back(std::move(*s));
-    _directory_dirty = true;
+    directory_changed();
     return base::ok;
 }
 
@@ -276,6 +291,17 @@ result<append_result> disk_log::append_exact(const model::record_batch& batch) {
 }
 
 result<append_result> disk_log::append_checked(const model::record_batch& batch) {
+    if (_io_failure) {
+        return *_io_failure;
+    }
+    // Epochs never go back in a log (recovery would take it for a torn
+    // write): a batch of an older term is refused, not stored.
+    if (auto latest = _epochs.latest(); latest
+        && batch.leader_epoch() >= model::term_id(0) && batch.leader_epoch() < *latest) {
+        return base::make_error(errc::invalid_argument,
+                                fmt::format("batch of epoch {} after epoch {}",
+                                            batch.leader_epoch(), *latest));
+    }
     if (_corrupted_at) {
         return base::make_error(
             errc::corrupted,
@@ -293,6 +319,11 @@ result<append_result> disk_log::append_checked(const model::record_batch& batch)
     if (auto r = active().append(batch); !r) {
         log.warn("{}: append at offset {} failed: {}", _dir, batch.base_offset(),
                  r.message());
+        // A full disk is cut back cleanly; anything else may have left bytes
+        // behind the log's end.
+        if (r.code() != errc::no_space) {
+            return fail_io(r.error_value());
+        }
         return r.error_value();
     }
     if (_epochs.observe(batch.leader_epoch(), batch.base_offset())) {
@@ -429,13 +460,24 @@ result<void> disk_log::truncate(model::offset offset) {
     if (!position) {
         return position.error_value();
     }
+    // Whatever fails below, nothing from `offset` on counts as durable or
+    // as epochs any more, and flush plans taken before are void.
     ++_generation;
+    _flushed_offset = std::min(_flushed_offset, offset);
+    _epochs.truncate_from(offset);
+    _meta_dirty = true;
     while (_segments.size() > keep + 1) {
         if (auto r = _segments.back()->remove_files(); !r) {
             return r;
         }
         _segments.pop_back();
-        _directory_dirty = true;
+        directory_changed();
+    }
+    // The removals are durable before the kept segment is cut: a power
+    // cut between the two must not bring later segments back behind a
+    // shortened one (a hole recovery could not see).
+    if (auto r = sync_directory_if_changed(); !r) {
+        return r;
     }
     auto& seg = active();
     // It takes appends again: index files written when it closed are stale.
@@ -447,14 +489,6 @@ result<void> disk_log::truncate(model::offset offset) {
     if (auto r = seg.truncate_to(*position); !r) {
         return r;
     }
-    if (_directory_dirty) {
-        if (auto r = _fs.sync_directory(_dir); !r) {
-            return r;
-        }
-        _directory_dirty = false;
-    }
-    _epochs.truncate_from(offset);
-    _flushed_offset = std::min(_flushed_offset, offset);
     _compacted_up_to = std::min(_compacted_up_to, offset);
     if (_corrupted_at && offset <= *_corrupted_at) {
         log.info("{}: truncated to {}, below the corruption at {}", _dir, offset,
@@ -502,25 +536,49 @@ result<void> disk_log::remove_front_segment() {
         return r;
     }
     _segments.pop_front();
-    _directory_dirty = true;
+    directory_changed();
     return base::ok;
 }
 
 result<void> disk_log::flush() {
     model::offset next = active().next_offset();
+    if (_io_failure) {
+        return *_io_failure;
+    }
     for (auto& s : _segments) {
         if (auto r = s->flush(); !r) {
-            return r;
+            return fail_io(r.error_value());
         }
     }
-    if (_directory_dirty) {
-        if (auto r = _fs.sync_directory(_dir); !r) {
-            return r;
-        }
-        _directory_dirty = false;
+    if (auto r = sync_directory_if_changed(); !r) {
+        return fail_io(r.error_value());
     }
     _flushed_offset = next;
     return base::ok;
+}
+
+result<void> disk_log::sync_directory_if_changed() {
+    uint64_t version = _directory_version;
+    if (_directory_synced >= version) {
+        return base::ok;
+    }
+    if (auto r = _fs.sync_directory(_dir); !r) {
+        return r;
+    }
+    _directory_synced = std::max(_directory_synced, version);
+    return base::ok;
+}
+
+base::error<errc> disk_log::fail_io(base::error<errc> e) {
+    // After a failed fdatasync the kernel may have dropped the dirty pages
+    // and marked them clean: a later fdatasync would succeed without them.
+    // Nothing more is appended or acknowledged until the log is reopened
+    // from what the disk really holds.
+    if (!_io_failure) {
+        log.error("{}: {}; the log takes no more writes until reopened", _dir, e.message);
+        _io_failure = e;
+    }
+    return e;
 }
 
 flush_plan disk_log::prepare_flush() const {
@@ -530,7 +588,8 @@ flush_plan disk_log::prepare_flush() const {
             plan.files.push_back({s->log_file(), s->base_offset(), s->size_bytes()});
         }
     }
-    plan.sync_directory = _directory_dirty;
+    plan.sync_directory = _directory_synced < _directory_version;
+    plan.directory_version = _directory_version;
     plan.next_offset = active().next_offset();
     plan.generation = _generation;
     return plan;
@@ -548,12 +607,16 @@ void disk_log::complete_flush(const flush_plan& plan) {
         }
     }
     if (plan.sync_directory) {
-        _directory_dirty = false;
+        _directory_synced = std::max(_directory_synced, plan.directory_version);
     }
     _flushed_offset = std::max(_flushed_offset, plan.next_offset);
 }
 
-result<size_t> disk_log::apply_retention(size_t max_segments) {
+void disk_log::fail_flush(const base::error<errc>& e) {
+    fail_io(e);
+}
+
+result<size_t> disk_log::apply_retention(size_t max_segments, model::offset max_offset) {
     if (!_config.cleanup_delete) {
         return size_t{0};
     }
@@ -565,6 +628,9 @@ result<size_t> disk_log::apply_retention(size_t max_segments) {
     }
     while (removed < max_segments && _segments.size() > 1) {
         const auto& oldest = *_segments.front();
+        if (oldest.next_offset()() - 1 > max_offset()) {
+            break;
+        }
         bool too_old = _config.retention_ms != log_config::no_limit
             && oldest.max_timestamp() != model::no_timestamp
             && now - oldest.max_timestamp() > _config.retention_ms;
@@ -619,6 +685,7 @@ compaction_job disk_log::plan_compaction(model::offset max_offset) const {
         job.segments.push_back({s.base_offset(), s.log_file(), s.size_bytes()});
     }
     job.dirty_start = _compacted_up_to;
+    job.generation = _generation;
     job.dir = _dir;
     job.index_interval_bytes = _config.index_interval_bytes;
     job.max_keys = _config.compaction_max_keys;
@@ -628,6 +695,18 @@ compaction_job disk_log::plan_compaction(model::offset max_offset) const {
 }
 
 result<void> disk_log::finish_compaction(compaction_outcome outcome) {
+    if (outcome.generation != _generation) {
+        // A truncation came between: a segment may since have been cut,
+        // appended to and closed again, under the same file. The cleaned
+        // copies describe bytes that are gone.
+        for (const auto& c : outcome.segments) {
+            if (auto r = _fs.remove(c.cleaned_path); !r) {
+                return r;
+            }
+        }
+        log.info("{}: compaction dropped: the log was truncated meanwhile", _dir);
+        return base::ok;
+    }
     bool replaced = false;
     for (auto& c : outcome.segments) {
         auto it = std::find_if(_segments.begin(), _segments.end(),

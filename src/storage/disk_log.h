@@ -51,6 +51,7 @@ struct flush_plan {
     };
     std::vector<target> files;
     bool sync_directory{false};
+    uint64_t directory_version{0};
     model::offset next_offset;
     uint64_t generation{0};
 };
@@ -101,15 +102,21 @@ public:
     // fdatasync of everything appended so far, on the calling thread.
     result<void> flush();
     flush_plan prepare_flush() const;
+    void complete_flush(const flush_plan& plan);
+    // A plan whose fdatasync failed: the log takes no more writes until
+    // reopened (see fail_io in disk_log.cc).
+    void fail_flush(const base::error<errc>& e);
     // Bumped by every truncation: a plan of an older generation covers
     // bytes that may be gone.
     uint64_t generation() const { return _generation; }
-    void complete_flush(const flush_plan& plan);
 
     // Deletes closed segments by retention.ms and retention.bytes (when
-    // the cleanup policy has delete), at most `max_segments` per call.
-    // Returns how many went.
-    result<size_t> apply_retention(size_t max_segments);
+    // the cleanup policy has delete), at most `max_segments` per call, and
+    // none holding an offset past `max_offset` (the high watermark: what
+    // Raft may still truncate is never deleted). Returns how many went.
+    result<size_t> apply_retention(
+        size_t max_segments,
+        model::offset max_offset = model::offset(std::numeric_limits<int64_t>::max()));
 
     // Key-based compaction of the closed segments wholly at or below
     // `max_offset` (Raft passes its commit index: nothing it may still
@@ -146,6 +153,9 @@ private:
     result<void> open_segments(const std::vector<model::offset>& bases);
     result<void> roll(model::offset next_base);
     result<void> store_meta();
+    void directory_changed() { ++_directory_version; }
+    result<void> sync_directory_if_changed();
+    base::error<errc> fail_io(base::error<errc> e);
     result<append_result> append_checked(const model::record_batch& batch);
     segment& active() { return *_segments.back(); }
     const segment& active() const { return *_segments.back(); }
@@ -166,7 +176,11 @@ private:
     bool _meta_dirty{false};
     model::offset _log_start{0};
     model::offset _flushed_offset{0};
-    bool _directory_dirty{false};
+    // Directory changes (segments created or removed) and how many of
+    // them an fsync of the directory covers.
+    uint64_t _directory_version{0};
+    uint64_t _directory_synced{0};
+    std::optional<base::error<errc>> _io_failure;
     uint64_t _generation{0};
     std::optional<model::offset> _corrupted_at;
     // Compaction has covered the log up to here (in memory: after a

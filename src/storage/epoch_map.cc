@@ -33,14 +33,24 @@ void epoch_map::advance_start(model::offset log_start) {
 
 std::optional<epoch_map::end_offset> epoch_map::end_offset_for(
     model::term_id requested, model::offset log_end) const {
-    auto after =
-        std::upper_bound(_entries.begin(), _entries.end(), requested,
-                         [](model::term_id r, const entry& e) { return r < e.epoch; });
-    if (after == _entries.begin()) {
+    // Kafka's LeaderEpochFileCache.endOffsetFor, case for case.
+    if (requested < model::term_id(0) || _entries.empty()) {
         return std::nullopt;
     }
-    auto found = std::prev(after);
-    return end_offset{found->epoch, after == _entries.end() ? log_end : after->start};
+    if (requested == _entries.back().epoch) {
+        return end_offset{requested, log_end};
+    }
+    auto higher =
+        std::upper_bound(_entries.begin(), _entries.end(), requested,
+                         [](model::term_id r, const entry& e) { return r < e.epoch; });
+    if (higher == _entries.end()) {
+        return std::nullopt; // newer than any epoch here
+    }
+    if (higher == _entries.begin()) {
+        // Older than every epoch here: it ended where the first began.
+        return end_offset{requested, higher->start};
+    }
+    return end_offset{std::prev(higher)->epoch, higher->start};
 }
 
 std::optional<model::term_id> epoch_map::latest() const {

@@ -32,9 +32,11 @@ public:
         model::term_id epoch;
         model::offset end;
     };
-    // OffsetForLeaderEpoch: the largest epoch at or below `requested` and
-    // the offset where it ended (the next epoch's start, or `log_end` for
-    // the latest). nullopt when no epoch is that old.
+    // OffsetForLeaderEpoch, as Kafka answers it: the largest epoch at or
+    // below `requested` and the offset where it ended (the next epoch's
+    // start, or `log_end` for the latest); for an epoch older than all,
+    // that epoch and the first start. nullopt (UNDEFINED_EPOCH_OFFSET)
+    // for an epoch newer than the latest, a negative one, or no epochs.
     std::optional<end_offset> end_offset_for(model::term_id requested,
                                              model::offset log_end) const;
 

@@ -13,6 +13,7 @@ log_flusher::log_flusher(disk_log& log, file_system& fs, flush_worker& worker,
                          boost::asio::any_io_executor shard)
   : _log(log)
   , _fs(fs)
+  , _callers(shard)
   , _worker(worker)
   , _shard(std::move(shard)) {}
 
@@ -21,6 +22,10 @@ log_flusher::~log_flusher() {
 }
 
 runtime::awaitable<result<void>> log_flusher::flush() {
+    if (!_callers.try_enter()) {
+        co_return base::make_error(errc::io_error, "the log is closing");
+    }
+    runtime::gate_holder holder(_callers);
     auto offsets = _log.offsets();
     if (offsets.flushed_offset >= offsets.next_offset) {
         co_return base::ok;
@@ -44,6 +49,10 @@ runtime::awaitable<result<void>> log_flusher::flush() {
 
 runtime::awaitable<result<append_result>> log_flusher::append(model::record_batch& batch,
                                                               model::term_id term) {
+    if (!_callers.try_enter()) {
+        co_return base::make_error(errc::io_error, "the log is closing");
+    }
+    runtime::gate_holder holder(_callers);
     if (_log.needs_roll(batch.size_bytes())) {
         if (auto r = co_await flush(); !r) {
             co_return r.error_value();
@@ -64,6 +73,8 @@ runtime::awaitable<void> log_flusher::run(std::shared_ptr<flight> f) {
     f->outcome = co_await _worker.execute(f->plan, _fs, _log.directory());
     if (f->outcome) {
         _log.complete_flush(f->plan);
+    } else {
+        _log.fail_flush(f->outcome.error_value());
     }
     f->done = true;
     f->done_event.cancel();
@@ -82,6 +93,7 @@ runtime::awaitable<void> log_flusher::wait(std::shared_ptr<flight> f) {
 }
 
 runtime::awaitable<void> log_flusher::stop() {
+    co_await _callers.close();
     while (_current) {
         auto f = _current;
         co_await wait(f);

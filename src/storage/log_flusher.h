@@ -1,5 +1,6 @@
 #pragma once
 
+#include "runtime/gate.h"
 #include "runtime/smp.h"
 #include "storage/disk_log.h"
 #include "storage/flush_worker.h"
@@ -55,6 +56,9 @@ private:
 
     disk_log& _log;
     file_system& _fs;
+    // Callers inside flush() or append(): stop() waits for them, so none
+    // resumes after the log is gone.
+    runtime::gate _callers;
     flush_worker& _worker;
     boost::asio::any_io_executor _shard;
     std::shared_ptr<flight> _current;

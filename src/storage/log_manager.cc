@@ -97,22 +97,34 @@ runtime::awaitable<void> log_manager::run_rounds() {
     }
 }
 
-runtime::awaitable<void> log_manager::housekeep() {
-    // Names first: a log removed during a round's awaits is skipped.
-    std::vector<std::string> names;
+std::vector<std::string> log_manager::names() const {
+    // Taken before a loop with awaits: a log removed meanwhile is skipped.
+    std::vector<std::string> out;
     for (const auto& [name, m] : _logs) {
-        names.push_back(name);
+        out.push_back(name);
     }
-    for (const auto& name : names) {
+    return out;
+}
+
+model::offset log_manager::housekeeping_bound(const managed& m) {
+    return std::min(m.cleanable_up_to,
+                    model::offset(m.log->offsets().flushed_offset() - 1));
+}
+
+runtime::awaitable<void> log_manager::housekeep() {
+    auto all = names();
+    for (const auto& name : all) {
         auto* m = get(name);
         if (m == nullptr || _stopping) {
             continue;
         }
-        if (auto r = m->log->apply_retention(_options.retention_segments_per_round); !r) {
+        if (auto r = m->log->apply_retention(_options.retention_segments_per_round,
+                                             housekeeping_bound(*m));
+            !r) {
             log.warn("{}: retention failed: {}", m->log->directory(), r.message());
         }
     }
-    for (const auto& name : names) {
+    for (const auto& name : all) {
         auto* m = get(name);
         if (m == nullptr || _stopping) {
             continue;
@@ -123,9 +135,9 @@ runtime::awaitable<void> log_manager::housekeep() {
 
 runtime::awaitable<void> log_manager::compact(managed& m) {
     const auto& config = m.log->config();
-    // Only durable batches are compacted: a power cut must not undo what
-    // the log was compacted against.
-    model::offset max_offset(m.log->offsets().flushed_offset() - 1);
+    // Only durable, committed batches are compacted: neither a power cut
+    // nor a Raft truncation may undo what the log was compacted against.
+    model::offset max_offset = housekeeping_bound(m);
     if (!config.cleanup_compact || m.log->dirty_ratio(max_offset) == 0.0
         || m.log->dirty_ratio(max_offset) < config.min_cleanable_dirty_ratio
         || !m.work.try_enter()) {
@@ -150,7 +162,11 @@ runtime::awaitable<void> log_manager::stop() {
     _stopping = true;
     _round_timer.cancel();
     co_await _rounds.close();
-    for (auto& [name, m] : _logs) {
+    for (const auto& name : names()) {
+        auto* m = get(name);
+        if (m == nullptr) {
+            continue;
+        }
         co_await m->work.close();
         co_await m->flusher->stop();
         if (auto r = m->log->close(); !r) {

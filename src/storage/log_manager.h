@@ -10,9 +10,11 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace storage {
 
@@ -39,6 +41,10 @@ public:
           : work(std::move(ex)) {}
         std::unique_ptr<disk_log> log;
         std::unique_ptr<log_flusher> flusher;
+        // The highest offset retention and compaction may touch, set by
+        // the layer above: Raft's commit index, the last stable offset.
+        // Housekeeping also stays within what is durable.
+        model::offset cleanable_up_to{std::numeric_limits<int64_t>::max()};
         // Compaction in flight; remove() waits for it.
         runtime::gate work;
     };
@@ -70,6 +76,8 @@ public:
 private:
     runtime::awaitable<void> run_rounds();
     runtime::awaitable<void> compact(managed& m);
+    std::vector<std::string> names() const;
+    static model::offset housekeeping_bound(const managed& m);
 
     boost::asio::any_io_executor _shard;
     file_system& _fs;

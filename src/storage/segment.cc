@@ -304,15 +304,16 @@ result<void> segment::truncate_to(uint64_t position) {
     if (auto r = _log->truncate(position); !r) {
         return r;
     }
-    if (auto r = _log->datasync(); !r) {
-        return r;
-    }
+    // The file is cut: so is the segment, even if the sync below fails
+    // (the next append must not leave a hole at the old end). The indexes
+    // are rebuilt from what is left: truncation is rare (a Raft follower's
+    // divergent suffix), and the rebuilt maximum timestamp is then exact.
     _size = position;
     _flushed_size = std::min(_flushed_size, position);
-    // The indexes are rebuilt from what is left: truncation is rare (a
-    // Raft follower's divergent suffix), and the rebuilt maximum timestamp
-    // is then exact.
-    return require_whole(rebuild_index(false), log_path());
+    if (auto r = require_whole(rebuild_index(false), log_path()); !r) {
+        return r;
+    }
+    return _log->datasync();
 }
 
 result<void> segment::flush() {

@@ -62,6 +62,11 @@ public:
 
     result<void> datasync() override {
         std::lock_guard lock(_fs._mutex);
+        if (_fs._failing_datasyncs > 0) {
+            --_fs._failing_datasyncs;
+            return base::make_error(
+                errc::io_error, fmt::format("fdatasync {}: input/output error", _path));
+        }
         _node->durable = _node->data;
         ++_fs._datasyncs;
         return base::ok;
@@ -206,6 +211,11 @@ void sim_file_system::power_loss() {
         _used += fresh->data.size();
         node = std::move(fresh);
     }
+}
+
+void sim_file_system::fail_datasyncs(int count) {
+    std::lock_guard lock(_mutex);
+    _failing_datasyncs = count;
 }
 
 void sim_file_system::set_capacity(std::optional<uint64_t> bytes) {

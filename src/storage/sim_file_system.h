@@ -39,6 +39,9 @@ public:
 
     // Simulated power cut. Files opened before it must not be used after.
     void power_loss();
+    // The next `count` fdatasyncs fail with io_error (and make nothing
+    // durable), as a disk error would.
+    void fail_datasyncs(int count);
     // Total bytes all files may hold; nullopt for no limit.
     void set_capacity(std::optional<uint64_t> bytes);
     uint64_t datasync_count() const;
@@ -62,6 +65,7 @@ private:
     std::optional<uint64_t> _capacity;
     uint64_t _used{0};
     uint64_t _datasyncs{0};
+    int _failing_datasyncs{0};
 };
 
 } // namespace storage

@@ -335,6 +335,40 @@ TEST_F(compaction_test, a_segment_retention_took_meanwhile_is_left_alone) {
     EXPECT_EQ(got.back().value, "later");
 }
 
+TEST_F(compaction_test, a_truncation_between_plan_and_finish_voids_the_compaction) {
+    auto l = open_log();
+    for (int i = 0; i < 40; ++i) {
+        append(*l, {{"k", std::string(100, 'a'), now_ms}});
+    }
+    auto job = l->plan_compaction(model::offset(1000));
+    ASSERT_GE(job.segments.size(), 3u);
+    auto outcome = run_compaction(fs, job);
+    ASSERT_TRUE(outcome);
+    // Meanwhile Raft truncates into a compacted segment; new batches are
+    // appended and the segment closes again under the same file.
+    auto cut = job.segments[1].base;
+    ASSERT_TRUE(l->truncate(model::offset(cut() + 1)));
+    for (int i = 0; i < 30; ++i) {
+        append(*l, {{"k", std::string(100, 'b'), now_ms}});
+    }
+    ASSERT_TRUE(l->finish_compaction(std::move(*outcome)));
+    // Every batch appended after the truncation is still there.
+    auto got = read_all(*l);
+    size_t newer = 0;
+    for (const auto& r : got) {
+        if (r.value == std::string(100, 'b')) {
+            ++newer;
+        }
+    }
+    EXPECT_EQ(newer, 30u);
+    EXPECT_EQ(got.back().offset, model::offset(cut() + 1 + 29));
+    auto names = fs.list("/p");
+    ASSERT_TRUE(names);
+    for (const auto& n : *names) {
+        EXPECT_FALSE(n.ends_with(".cleaned")) << n;
+    }
+}
+
 TEST_F(compaction_test, a_crash_mid_compaction_leaves_the_old_segments_whole) {
     {
         auto l = open_log();

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace storage {
 namespace {
@@ -201,19 +204,22 @@ TEST_F(disk_log_test, missing_or_stale_index_files_are_rebuilt) {
     }
     auto names = fs.list("/p");
     ASSERT_TRUE(names);
-    int removed = 0;
-    int damaged = 0;
+    std::vector<std::string> indexes;
     for (const auto& n : *names) {
-        if (n.ends_with(".index") && removed == 0) {
-            ASSERT_TRUE(fs.remove("/p/" + n));
-            ++removed;
-        } else if (n.ends_with(".timeindex") && damaged == 0) {
-            fs.bytes_of("/p/" + n)[5] ^= 0xff;
-            ++damaged;
+        if (n.ends_with(".index")) {
+            indexes.push_back("/p/" + n);
         }
     }
-    ASSERT_EQ(removed, 1);
-    ASSERT_EQ(damaged, 1);
+    std::sort(indexes.begin(), indexes.end());
+    ASSERT_GE(indexes.size(), 3u);
+    auto timeindex = [](const std::string& index) {
+        return index.substr(0, index.size() - 6) + ".timeindex";
+    };
+    // One segment without its offset index, another with a torn time
+    // index, a third with the (intact) index of another segment: stale.
+    ASSERT_TRUE(fs.remove(indexes[0]));
+    fs.bytes_of(timeindex(indexes[1]))[5] ^= 0xff;
+    fs.bytes_of(indexes[2]) = fs.bytes_of(indexes[1]);
     auto l = open_log();
     for (int64_t off = 0; off < 120; off += 5) {
         auto r = l->read(model::offset(off), 1);
@@ -280,6 +286,35 @@ TEST_F(disk_log_test,
     EXPECT_EQ(e->end, model::offset(40));
 }
 
+TEST_F(disk_log_test, a_batch_of_an_older_epoch_is_refused) {
+    auto l = open_log();
+    append(*l, 2, 5);
+    auto b = make_batch(1);
+    auto r = l->append(b, model::term_id(4));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.code(), errc::invalid_argument);
+    EXPECT_EQ(l->offsets().next_offset, model::offset(2));
+    EXPECT_TRUE(l->append(b, model::term_id(5)));
+}
+
+TEST_F(disk_log_test,
+       after_a_failed_fdatasync_the_log_takes_no_more_writes_until_reopened) {
+    auto l = open_log();
+    append(*l, 2);
+    fs.fail_datasyncs(1);
+    auto f = l->flush();
+    ASSERT_FALSE(f);
+    EXPECT_EQ(f.code(), errc::io_error);
+    // The kernel may have dropped the pages: a retry must not succeed.
+    EXPECT_EQ(l->flush().code(), errc::io_error);
+    auto b = make_batch(1);
+    EXPECT_EQ(l->append(b, model::term_id(1)).code(), errc::io_error);
+    EXPECT_EQ(l->offsets().flushed_offset, model::offset(0));
+    l.reset();
+    auto reopened = open_log();
+    EXPECT_TRUE(reopened->append(b, model::term_id(1)));
+}
+
 TEST_F(disk_log_test, truncation_inside_a_batch_is_refused) {
     auto l = open_log();
     append(*l, 4);
@@ -327,13 +362,18 @@ TEST_F(disk_log_test, the_epoch_map_answers_offset_for_leader_epoch) {
         auto at = [&](int64_t epoch) {
             return e.end_offset_for(model::term_id(epoch), model::offset(60));
         };
-        EXPECT_FALSE(at(0).has_value());
+        // Older than all: that epoch, ending where the first began.
+        EXPECT_EQ(at(0)->epoch, model::term_id(0));
+        EXPECT_EQ(at(0)->end, model::offset(0));
         EXPECT_EQ(at(1)->end, model::offset(20));
         EXPECT_EQ(at(2)->epoch, model::term_id(1));
         EXPECT_EQ(at(2)->end, model::offset(20));
         EXPECT_EQ(at(3)->end, model::offset(40));
+        EXPECT_EQ(at(4)->epoch, model::term_id(3));
         EXPECT_EQ(at(5)->end, model::offset(60));
-        EXPECT_EQ(at(9)->epoch, model::term_id(5));
+        // Newer than the latest, or negative: undefined, as in Kafka.
+        EXPECT_FALSE(at(9).has_value());
+        EXPECT_FALSE(at(-1).has_value());
     };
     check(*l);
     // Closed segments' epochs come from partition.meta, the active one's
