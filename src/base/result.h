@@ -3,6 +3,7 @@
 #include "base/vassert.h"
 
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -26,6 +27,8 @@ error<Code> make_error(Code code, std::string message = {}) {
 template<typename T, typename E>
 class [[nodiscard]] result {
 public:
+    // Like std::expected: a default value (Asio's co_spawn needs one).
+    result() requires std::is_default_constructible_v<T> : _v(std::in_place_index<0>) {}
     result(T value) // NOLINT: implicit, like std::expected
       : _v(std::in_place_index<0>, std::move(value)) {}
     result(error<E> err) // NOLINT
@@ -71,6 +74,7 @@ inline constexpr ok_t ok{};
 template<typename E>
 class [[nodiscard]] result<void, E> {
 public:
+    result() = default;  // success, as std::expected<void, E>
     result(ok_t) {}      // NOLINT
     result(error<E> err) // NOLINT
       : _err(std::move(err))

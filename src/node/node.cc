@@ -1,6 +1,9 @@
 #include "node/node.h"
 
 #include "base/logger.h"
+#include "cluster/controller.h"
+#include "cluster/partition_manager.h"
+#include "cluster/topic_table.h"
 #include "config/endpoint.h"
 #include "config/properties.h"
 #include "kafka/server/server.h"
@@ -11,8 +14,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 namespace node {
@@ -35,24 +40,93 @@ kafka::server_config kafka_config(const config::property_set& cfg, const data_di
     return k;
 }
 
-// Everything the node runs on its shards, started and stopped in order.
+storage::log_config log_defaults(const config::property_set& cfg) {
+    storage::log_config c;
+    c.segment_bytes = static_cast<size_t>(cfg.get(props::segment_bytes));
+    c.segment_ms = cfg.get(props::segment_ms);
+    c.retention_ms = cfg.get(props::retention_ms);
+    c.retention_bytes = cfg.get(props::retention_bytes);
+    const auto& policy = cfg.get(props::cleanup_policy);
+    c.cleanup_delete = std::find(policy.begin(), policy.end(), "delete") != policy.end();
+    c.cleanup_compact =
+        std::find(policy.begin(), policy.end(), "compact") != policy.end();
+    return c;
+}
+
+kafka::backend backend_settings(const config::property_set& cfg) {
+    kafka::backend b;
+    b.auto_create_topics = cfg.get(props::auto_create_topics_enable);
+    b.default_partitions = static_cast<int32_t>(cfg.get(props::num_partitions));
+    b.default_replication_factor =
+        static_cast<int16_t>(cfg.get(props::default_replication_factor));
+    b.message_max_bytes = static_cast<int32_t>(cfg.get(props::message_max_bytes));
+    return b;
+}
+
+// What one shard holds of the cluster: its copy of the topics and the
+// partitions it owns.
+struct shard_state {
+    cluster::topic_table topics;
+    std::unique_ptr<cluster::partition_manager> partitions;
+};
+
+// Everything the node runs on its shards, started and stopped in order:
+// the partitions of every shard, the controller on shard 0 (which replays
+// the metadata log into them), then the Kafka listener.
 class services {
 public:
-    explicit services(kafka::server_config k)
+    services(kafka::server_config k, kafka::backend settings, std::string data_dir,
+             storage::log_config defaults)
       : _kafka_config(std::move(k))
+      , _settings(std::move(settings))
+      , _data_dir(std::move(data_dir))
+      , _defaults(defaults)
+      , _shards(runtime::smp::instance().count())
       , _kafka(runtime::smp::instance().count()) {}
 
     runtime::awaitable<void> start() {
         co_await runtime::invoke_on_all([this](runtime::shard_id id) {
-            _kafka[id()] = std::make_unique<kafka::server>(_kafka_config);
+            auto& s = _shards[id()];
+            s = std::make_unique<shard_state>();
+            s->partitions = std::make_unique<cluster::partition_manager>(
+                runtime::smp::instance().context(id).get_executor(), _data_dir, _defaults,
+                storage::housekeeping_options{});
+            s->partitions->start();
         });
+        auto replayed = co_await runtime::submit_to(
+            runtime::shard_id(0), [this]() -> runtime::awaitable<storage::result<void>> {
+                _controller = std::make_unique<cluster::controller>(
+                    runtime::smp::instance().context(runtime::shard_id(0)).get_executor(),
+                    _data_dir, [this](const cluster::topic_command& cmd) {
+                        return apply_everywhere(cmd);
+                    });
+                co_return co_await _controller->start();
+            });
+        if (!replayed) {
+            throw std::runtime_error("metadata log: " + replayed.message());
+        }
+        std::vector<cluster::partition_manager*> partitions;
+        for (auto& s : _shards) {
+            partitions.push_back(s->partitions.get());
+        }
+        // Named: see CONTRIBUTING.md, "Coroutines".
+        auto make_servers =
+            runtime::invoke_on_all([this, partitions](runtime::shard_id id) {
+                auto b = _settings;
+                b.topics = &_shards[id()]->topics;
+                b.partitions = partitions;
+                b.controller = _controller.get();
+                _kafka[id()] =
+                    std::make_unique<kafka::server>(_kafka_config, std::move(b));
+            });
+        co_await std::move(make_servers);
         // Shard 0 listens and hands connections to every shard's server.
-        std::vector<kafka::server*> shards;
+        std::vector<kafka::server*> servers;
         for (auto& s : _kafka) {
-            shards.push_back(s.get());
+            servers.push_back(s.get());
         }
         auto listening = runtime::submit_to(
-            runtime::shard_id(0), [this, shards] { return _kafka[0]->listen(shards); });
+            runtime::shard_id(0), [this, servers] { return _kafka[0]->listen(servers); });
         uint16_t port = co_await std::move(listening);
         co_await runtime::invoke_on_all(
             [this, port](runtime::shard_id id) { _kafka[id()]->set_bound_port(port); });
@@ -71,11 +145,66 @@ public:
                     s.reset();
                 }
             });
+        co_await runtime::submit_to(runtime::shard_id(0),
+                                    [this]() -> runtime::awaitable<void> {
+                                        if (_controller) {
+                                            co_await _controller->stop();
+                                            _controller.reset();
+                                        }
+                                    });
+        co_await runtime::invoke_on_all(
+            [this](runtime::shard_id id) -> runtime::awaitable<void> {
+                if (auto& s = _shards[id()]) {
+                    co_await s->partitions->stop();
+                    s.reset();
+                }
+            });
     }
 
 private:
+    // A committed metadata command, applied on every shard in turn.
+    runtime::awaitable<void> apply_everywhere(const cluster::topic_command& cmd) {
+        unsigned count = runtime::smp::instance().count();
+        co_await runtime::invoke_on_all(
+            [this, &cmd, count](runtime::shard_id id) -> runtime::awaitable<void> {
+                auto& s = *_shards[id()];
+                if (const auto* del = std::get_if<cluster::delete_topic_cmd>(&cmd)) {
+                    if (const auto* t = s.topics.find(del->name)) {
+                        auto gone = *t;
+                        s.topics.apply(cmd);
+                        co_await s.partitions->drop(gone, count);
+                    }
+                    co_return;
+                }
+                s.topics.apply(cmd);
+                std::string name =
+                    std::visit([](const auto& c) { return topic_name(c); }, cmd);
+                if (const auto* t = s.topics.find(name)) {
+                    if (auto r = s.partitions->ensure(*t, count); !r) {
+                        log.error("topic {}: {}", name, r.message());
+                    }
+                }
+            });
+    }
+
+    static std::string topic_name(const cluster::create_topic_cmd& c) {
+        return c.topic.name;
+    }
+    static std::string topic_name(const cluster::delete_topic_cmd& c) { return c.name; }
+    static std::string topic_name(const cluster::create_partitions_cmd& c) {
+        return c.name;
+    }
+    static std::string topic_name(const cluster::set_topic_configs_cmd& c) {
+        return c.name;
+    }
+
     kafka::server_config _kafka_config;
+    kafka::backend _settings;
+    std::string _data_dir;
+    storage::log_config _defaults;
     // One per shard, each created, used and destroyed on its own shard.
+    std::vector<std::unique_ptr<shard_state>> _shards;
+    std::unique_ptr<cluster::controller> _controller;
     std::vector<std::unique_ptr<kafka::server>> _kafka;
 };
 
@@ -116,7 +245,8 @@ int run(const config::property_set& cfg) {
     }
     runtime::smp shards({.count = static_cast<unsigned>(cfg.get(props::smp)),
                          .pin = cfg.get(props::pin_shards)});
-    services svc(kafka_config(cfg, *dir));
+    services svc(kafka_config(cfg, *dir), backend_settings(cfg), dir->path(),
+                 log_defaults(cfg));
     int exit_code = 0;
     boost::asio::co_spawn(shards.context(runtime::shard_id(0)),
                           run_until_signal(svc, exit_code), boost::asio::detached);

@@ -70,7 +70,9 @@ void log_flusher::start_next() {
 }
 
 runtime::awaitable<void> log_flusher::run(std::shared_ptr<flight> f) {
-    f->outcome = co_await _worker.execute(f->plan, _fs, _log.directory());
+    // Named: see CONTRIBUTING.md, "Coroutines" (the plan is an aggregate).
+    auto task = _worker.execute(f->plan, _fs, _log.directory());
+    f->outcome = co_await std::move(task);
     if (f->outcome) {
         _log.complete_flush(f->plan);
     } else {

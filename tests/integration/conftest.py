@@ -281,7 +281,8 @@ def shared_broker(request: pytest.FixtureRequest,
     _require_binary()
     launcher = Launcher(tmp_path_factory.mktemp("shared"))
     try:
-        broker = launcher.start()
+        # A module may ask for its own flags: BROKER_ARGS = ("--set", "x=y").
+        broker = launcher.start(*getattr(request.module, "BROKER_ARGS", ()))
         yield broker
     finally:
         problems = launcher.close()

@@ -1,11 +1,16 @@
 """What the broker is expected to serve: the one place to extend as APIs are added."""
 
-from kafka_wire import API_VERSIONS, METADATA
+from kafka_wire import API_VERSIONS, CREATE_TOPICS, DELETE_TOPICS, FETCH, LIST_OFFSETS, METADATA, PRODUCE
 
 # api_key -> (min_version, max_version) that ApiVersions must advertise, exactly.
 SUPPORTED_APIS: dict[int, tuple[int, int]] = {
-    API_VERSIONS: (0, 4),
+    PRODUCE: (0, 11),
+    FETCH: (4, 17),
+    LIST_OFFSETS: (0, 10),
     METADATA: (0, 12),
+    API_VERSIONS: (0, 4),
+    CREATE_TOPICS: (0, 7),
+    DELETE_TOPICS: (0, 6),
 }
 
 

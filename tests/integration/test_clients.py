@@ -15,6 +15,9 @@ from expected import SUPPORTED_APIS
 KCAT = "/usr/bin/kcat"
 CLIENT_TIMEOUT_S = 30.0
 UNKNOWN_TOPIC_OR_PARTITION = 3
+# Metadata for an unknown topic must answer "unknown" here, not create it
+# (auto-creation has tests of its own).
+BROKER_ARGS = ("--set", "auto.create.topics.enable=false")
 
 
 def run(args, timeout=CLIENT_TIMEOUT_S):

@@ -12,6 +12,9 @@ import pytest
 import kafka_wire as kw
 from expected import SUPPORTED_APIS, versions_of
 
+# Unknown topics are answered as unknown here: auto-creation is off.
+BROKER_ARGS = ("--set", "auto.create.topics.enable=false")
+
 MAX_BYTES = 1024  # socket.request.max.bytes for the brokers that test the limit
 SEED = 20240601
 

@@ -5,6 +5,9 @@ import pytest
 import kafka_wire as kw
 from expected import first_unsupported_version, versions_of
 
+# Unknown topics are answered as unknown here: auto-creation is off.
+BROKER_ARGS = ("--set", "auto.create.topics.enable=false")
+
 METADATA_VERSIONS = versions_of(kw.METADATA)
 
 

@@ -28,7 +28,10 @@ enum class error_code : int16_t {
     invalid_config = 40,
     invalid_request = 42,
     kafka_storage_error = 56,
+    fetch_session_id_not_found = 70,
     unsupported_compression_type = 76,
+    invalid_record = 87,
+    unknown_topic_id = 100,
 };
 
 } // namespace kafka

@@ -17,8 +17,13 @@ struct handler_row {
     handler serve;
 };
 constexpr handler_row handler_rows[] = {
+    {key::produce, handlers::produce},
+    {key::fetch, handlers::fetch},
+    {key::list_offsets, handlers::list_offsets},
     {key::metadata, handlers::metadata},
     {key::api_versions, handlers::api_versions},
+    {key::create_topics, handlers::create_topics},
+    {key::delete_topics, handlers::delete_topics},
 };
 
 // Where Kafka 4.0 advertises less than the definitions cover: the old

@@ -120,9 +120,13 @@ runtime::awaitable<bool> connection::serve_one() {
 
     int32_t correlation_id = 0;
     int16_t header_version = 0;
-    auto body = co_await dispatch(frame, correlation_id, header_version);
+    bool respond = true;
+    auto body = co_await dispatch(frame, correlation_id, header_version, respond);
     if (!body) {
         co_return false;
+    }
+    if (!respond) {
+        co_return true;
     }
     co_await write_response(correlation_id, header_version, std::move(*body));
     co_return true;
@@ -130,7 +134,7 @@ runtime::awaitable<bool> connection::serve_one() {
 
 runtime::awaitable<std::optional<base::iobuf>> connection::dispatch(
     const base::iobuf& frame, int32_t& correlation_id,
-    int16_t& response_header_version_out) {
+    int16_t& response_header_version_out, bool& respond_out) {
     if (frame.size_bytes() < fixed_header_bytes) {
         log.warn("closing connection from {}: request of {} bytes has no header", _peer,
                  frame.size_bytes());
@@ -165,8 +169,9 @@ runtime::awaitable<std::optional<base::iobuf>> connection::dispatch(
     }
     response_header_version_out =
         protocol::response_header_version(api->key, api->first_flexible_version, version);
-    request_context ctx{header, r, _server.config()};
+    request_context ctx{header, r, _server.config(), _server.node()};
     auto body = co_await api->serve(ctx);
+    respond_out = ctx.respond;
     if (!body) {
         log.warn("closing connection from {}: malformed {} v{} request: {}", _peer,
                  api->name, version, r.error());

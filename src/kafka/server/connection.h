@@ -35,7 +35,7 @@ private:
     runtime::awaitable<bool> serve_one();
     runtime::awaitable<std::optional<base::iobuf>> dispatch(
         const base::iobuf& frame, int32_t& correlation_id,
-        int16_t& response_header_version);
+        int16_t& response_header_version, bool& respond);
     runtime::awaitable<void> write_response(int32_t correlation_id,
                                             int16_t header_version, base::iobuf body);
 

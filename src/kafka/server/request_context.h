@@ -3,6 +3,7 @@
 #include "base/iobuf.h"
 #include "kafka/protocol/messages/headers.h"
 #include "kafka/protocol/wire.h"
+#include "kafka/server/backend.h"
 #include "kafka/server/server_config.h"
 #include "runtime/smp.h"
 
@@ -15,6 +16,10 @@ struct request_context {
     const protocol::request_header& header;
     protocol::reader& body;
     const server_config& config;
+    backend& node;
+    // Cleared by a handler whose request gets no response (Produce with
+    // acks=0).
+    bool respond{true};
 
     int16_t version() const { return header.api_version; }
 };

@@ -31,8 +31,9 @@ boost::asio::ip::tcp local_protocol(int fd) {
 
 } // namespace
 
-server::server(server_config cfg)
+server::server(server_config cfg, backend node)
   : _config(std::move(cfg))
+  , _node(std::move(node))
   , _shard(runtime::this_shard())
   , _acceptor(runtime::smp::instance().context(_shard))
   , _gate(_acceptor.get_executor()) {}

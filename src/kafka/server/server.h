@@ -1,5 +1,6 @@
 #pragma once
 
+#include "kafka/server/backend.h"
 #include "kafka/server/server_config.h"
 #include "runtime/gate.h"
 #include "runtime/smp.h"
@@ -21,7 +22,7 @@ class connection;
 // would have let through).
 class server {
 public:
-    explicit server(server_config cfg);
+    server(server_config cfg, backend node);
     ~server();
     server(const server&) = delete;
     server& operator=(const server&) = delete;
@@ -41,6 +42,7 @@ public:
     runtime::awaitable<void> stop();
 
     const server_config& config() const { return _config; }
+    backend& node() { return _node; }
     bool stopping() const { return _gate.closing(); }
 
 private:
@@ -49,6 +51,7 @@ private:
     runtime::awaitable<void> serve(std::shared_ptr<connection> c);
 
     server_config _config;
+    backend _node;
     runtime::shard_id _shard;
     boost::asio::ip::tcp::acceptor _acceptor;
     std::vector<server*> _shards; // where the listener sends connections

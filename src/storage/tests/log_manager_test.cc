@@ -13,13 +13,6 @@
 #include <chrono>
 #include <exception>
 
-// GCC 12 reports Asio's awaitable frames, allocated by their own operator
-// new and freed by their own operator delete, as mismatched when a test's
-// coroutine body is analysed whole (a false positive; Clang is silent).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 namespace storage {
 namespace {
 

@@ -12,7 +12,12 @@ namespace kafka::handlers {
 using result = runtime::awaitable<std::optional<base::iobuf>>;
 
 result api_versions(request_context& ctx);
+result create_topics(request_context& ctx);
+result delete_topics(request_context& ctx);
+result fetch(request_context& ctx);
+result list_offsets(request_context& ctx);
 result metadata(request_context& ctx);
+result produce(request_context& ctx);
 
 // The answer to an ApiVersions request at a version this broker does not
 // serve: UNSUPPORTED_VERSION and the API list, in the v0 body format, so

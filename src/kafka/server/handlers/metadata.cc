@@ -1,11 +1,34 @@
 #include "kafka/protocol/messages/metadata.h"
+
+#include "cluster/topic_table.h"
 #include "kafka/protocol/error_code.h"
 #include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/topic_creation.h"
 
 namespace kafka::handlers {
+namespace {
 
-// A single broker that holds no topics yet: every named topic is unknown.
-// Topic creation and partitions arrive with the data path.
+// A single node leads every partition; epoch 0 until Raft brings terms.
+protocol::metadata_response::topic describe(const cluster::topic_metadata& t,
+                                            int32_t node_id) {
+    protocol::metadata_response::topic out;
+    out.name = t.name;
+    out.topic_id = t.id;
+    out.is_internal = t.name.starts_with("__");
+    for (int32_t p = 0; p < t.partitions; ++p) {
+        protocol::metadata_response_partition part;
+        part.partition_index = p;
+        part.leader_id = node_id;
+        part.leader_epoch = 0;
+        part.replica_nodes = {node_id};
+        part.isr_nodes = {node_id};
+        out.partitions.push_back(std::move(part));
+    }
+    return out;
+}
+
+} // namespace
+
 result metadata(request_context& ctx) {
     auto request = decode_request<protocol::metadata_request>(ctx);
     if (!request) {
@@ -18,15 +41,53 @@ result metadata(request_context& ctx) {
                                 .port = cfg.advertised.port});
     response.cluster_id = cfg.cluster_id;
     response.controller_id = cfg.node_id();
+    const auto& topics = *ctx.node.topics;
     // v0 has no null list: an empty list there, like null later, means all.
-    if (request->topics) {
-        for (const auto& t : *request->topics) {
+    bool all = !request->topics || (ctx.version() == 0 && request->topics->empty());
+    if (all) {
+        for (const auto& [name, t] : topics.topics()) {
+            response.topics.push_back(describe(t, cfg.node_id()));
+        }
+        co_return encode_response(response, ctx.version());
+    }
+    // Auto-creation: always on in v0-v3, asked for from v4.
+    bool may_create = ctx.node.auto_create_topics
+        && (ctx.version() < 4 || request->allow_auto_topic_creation);
+    for (const auto& want : *request->topics) {
+        const cluster::topic_metadata* t =
+            want.name ? topics.find(*want.name) : topics.find(want.topic_id);
+        if (t == nullptr && want.name && may_create) {
+            auto checked = check_topic(ctx.node, topic_request{*want.name});
+            if (auto* m = std::get_if<cluster::topic_metadata>(&checked)) {
+                auto task = create_on_controller(ctx.node, std::move(*m));
+                auto e = co_await std::move(task);
+                if (e != cluster::controller_errc::none
+                    && e != cluster::controller_errc::topic_exists) {
+                    protocol::metadata_response::topic out;
+                    out.error_code = static_cast<int16_t>(to_error_code(e));
+                    out.name = want.name;
+                    response.topics.push_back(std::move(out));
+                    continue;
+                }
+                t = topics.find(*want.name);
+            } else {
+                protocol::metadata_response::topic out;
+                out.error_code =
+                    static_cast<int16_t>(std::get<creation_error>(checked).code);
+                out.name = want.name;
+                response.topics.push_back(std::move(out));
+                continue;
+            }
+        }
+        if (t == nullptr) {
             protocol::metadata_response::topic out;
             out.error_code = static_cast<int16_t>(error_code::unknown_topic_or_partition);
-            out.name = t.name;
-            out.topic_id = t.topic_id;
+            out.name = want.name;
+            out.topic_id = want.topic_id;
             response.topics.push_back(std::move(out));
+            continue;
         }
+        response.topics.push_back(describe(*t, cfg.node_id()));
     }
     co_return encode_response(response, ctx.version());
 }

@@ -1,0 +1,58 @@
+#include "cluster/topic_table.h"
+
+namespace cluster {
+namespace {
+
+template<class... Ts>
+struct overloaded : Ts... {
+    using Ts::operator()...;
+};
+template<class... Ts>
+overloaded(Ts...) -> overloaded<Ts...>;
+
+} // namespace
+
+void topic_table::apply(const topic_command& cmd) {
+    std::visit(overloaded{
+                   [this](const create_topic_cmd& c) {
+                       if (_topics.contains(c.topic.name)) {
+                           return;
+                       }
+                       _topics.emplace(c.topic.name, c.topic);
+                       _by_id.emplace(c.topic.id, c.topic.name);
+                   },
+                   [this](const delete_topic_cmd& c) {
+                       auto it = _topics.find(c.name);
+                       if (it == _topics.end()) {
+                           return;
+                       }
+                       _by_id.erase(it->second.id);
+                       _topics.erase(it);
+                   },
+                   [this](const create_partitions_cmd& c) {
+                       auto it = _topics.find(c.name);
+                       if (it != _topics.end() && c.total > it->second.partitions) {
+                           it->second.partitions = c.total;
+                       }
+                   },
+                   [this](const set_topic_configs_cmd& c) {
+                       auto it = _topics.find(c.name);
+                       if (it != _topics.end()) {
+                           it->second.configs = c.configs;
+                       }
+                   },
+               },
+               cmd);
+}
+
+const topic_metadata* topic_table::find(std::string_view name) const {
+    auto it = _topics.find(name);
+    return it == _topics.end() ? nullptr : &it->second;
+}
+
+const topic_metadata* topic_table::find(const topic_id& id) const {
+    auto it = _by_id.find(id);
+    return it == _by_id.end() ? nullptr : find(it->second);
+}
+
+} // namespace cluster

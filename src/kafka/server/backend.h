@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace cluster {
+class controller;
+class partition_manager;
+class topic_table;
+} // namespace cluster
+
+namespace kafka {
+
+// What the handlers of one shard work through: this shard's copy of the
+// topics, every shard's partitions (a request for a partition owned by
+// another shard is sent there), the controller on shard 0, and the
+// broker-level settings the handlers apply.
+struct backend {
+    const cluster::topic_table* topics{nullptr};
+    // Indexed by shard id; each is touched only on its own shard.
+    std::vector<cluster::partition_manager*> partitions;
+    // Lives on shard 0; called there only.
+    cluster::controller* controller{nullptr};
+
+    bool auto_create_topics{true};
+    int32_t default_partitions{1};
+    int16_t default_replication_factor{1};
+    // message.max.bytes: the largest record batch a topic takes unless its
+    // max.message.bytes says otherwise.
+    int32_t message_max_bytes{1048588};
+};
+
+} // namespace kafka

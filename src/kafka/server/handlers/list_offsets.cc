@@ -1,0 +1,100 @@
+#include "kafka/protocol/messages/list_offsets.h"
+#include "cluster/topic_table.h"
+#include "kafka/protocol/error_code.h"
+#include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/partition_calls.h"
+#include "storage/log_manager.h"
+
+namespace kafka::handlers {
+namespace {
+
+// ListOffsets' special timestamps.
+constexpr int64_t latest = -1;
+constexpr int64_t earliest = -2;
+constexpr int64_t max_timestamp = -3;
+constexpr int64_t earliest_local = -4;
+constexpr int64_t latest_tiered = -5;
+
+struct lookup {
+    error_code error{error_code::none};
+    int64_t timestamp{-1};
+    int64_t offset{-1};
+};
+
+lookup find_offset(storage::disk_log& log, int64_t timestamp) {
+    auto o = log.offsets();
+    switch (timestamp) {
+        case latest:
+            return {error_code::none, -1, o.next_offset()};
+        case earliest:
+        case earliest_local:
+            return {error_code::none, -1, o.log_start()};
+        case latest_tiered:
+            // Nothing is tiered yet.
+            return {error_code::none, -1, -1};
+        case max_timestamp: {
+            auto m = log.max_timestamp();
+            if (!m) {
+                return {error_code::none, -1, -1};
+            }
+            return {error_code::none, m->timestamp, m->offset()};
+        }
+        default:
+            break;
+    }
+    if (timestamp < 0) {
+        return {error_code::invalid_request};
+    }
+    auto found = log.timequery(timestamp);
+    if (!found) {
+        return {to_error_code(found.code())};
+    }
+    if (!*found) {
+        return {error_code::none, -1, -1}; // no record that recent
+    }
+    return {error_code::none, (*found)->timestamp, (*found)->offset()};
+}
+
+} // namespace
+
+result list_offsets(request_context& ctx) {
+    auto request = decode_request<protocol::list_offsets_request>(ctx);
+    if (!request) {
+        co_return std::nullopt;
+    }
+    protocol::list_offsets_response response;
+    for (const auto& t : request->topics) {
+        auto& topic_out = response.topics.emplace_back();
+        topic_out.name = t.name;
+        const auto* meta = ctx.node.topics->find(t.name);
+        for (const auto& p : t.partitions) {
+            auto& out = topic_out.partitions.emplace_back();
+            out.partition_index = p.partition_index;
+            if (meta == nullptr || p.partition_index < 0
+                || p.partition_index >= meta->partitions) {
+                out.error_code =
+                    static_cast<int16_t>(error_code::unknown_topic_or_partition);
+                continue;
+            }
+            int64_t ts = p.timestamp;
+            auto task =
+                on_partition(ctx.node, t.name, p.partition_index,
+                             [ts](storage::log_manager::managed* m) {
+                                 return m == nullptr
+                                     ? lookup{error_code::unknown_topic_or_partition}
+                                     : find_offset(*m->log, ts);
+                             });
+            auto found = co_await std::move(task);
+            out.error_code = static_cast<int16_t>(found.error);
+            out.timestamp = found.timestamp;
+            out.offset = found.offset;
+            out.leader_epoch = 0;
+            if (ctx.version() == 0 && found.offset >= 0) {
+                out.old_style_offsets.push_back(found.offset);
+            }
+        }
+    }
+    co_return encode_response(response, ctx.version());
+}
+
+} // namespace kafka::handlers

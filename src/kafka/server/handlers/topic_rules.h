@@ -1,0 +1,34 @@
+#pragma once
+
+#include "kafka/protocol/error_code.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kafka::handlers {
+
+// Kafka's rules for topic names: 1 to 249 characters of [a-zA-Z0-9._-],
+// and not "." or "..". Returns why a name breaks them.
+inline std::optional<std::string> invalid_topic_name(std::string_view name) {
+    if (name.empty()) {
+        return "topic name is empty";
+    }
+    if (name == "." || name == "..") {
+        return "topic name cannot be \".\" or \"..\"";
+    }
+    if (name.size() > 249) {
+        return "topic name is longer than 249 characters";
+    }
+    for (char c : name) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        if (!ok) {
+            return "topic name has characters other than ASCII alphanumerics, '.', '_' "
+                   "and '-'";
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace kafka::handlers
