@@ -55,6 +55,7 @@ storage::log_config log_defaults(const config::property_set& cfg) {
 
 kafka::backend backend_settings(const config::property_set& cfg) {
     kafka::backend b;
+    b.node_config = &cfg;
     b.auto_create_topics = cfg.get(props::auto_create_topics_enable);
     b.default_partitions = static_cast<int32_t>(cfg.get(props::num_partitions));
     b.default_replication_factor =

@@ -1,6 +1,7 @@
 """What the broker is expected to serve: the one place to extend as APIs are added."""
 
-from kafka_wire import API_VERSIONS, CREATE_TOPICS, DELETE_TOPICS, FETCH, LIST_OFFSETS, METADATA, PRODUCE
+from kafka_wire import (API_VERSIONS, CREATE_PARTITIONS, CREATE_TOPICS, DELETE_TOPICS,
+                        DESCRIBE_CONFIGS, FETCH, LIST_OFFSETS, METADATA, PRODUCE)
 
 # api_key -> (min_version, max_version) that ApiVersions must advertise, exactly.
 SUPPORTED_APIS: dict[int, tuple[int, int]] = {
@@ -11,6 +12,8 @@ SUPPORTED_APIS: dict[int, tuple[int, int]] = {
     API_VERSIONS: (0, 4),
     CREATE_TOPICS: (0, 7),
     DELETE_TOPICS: (0, 6),
+    DESCRIBE_CONFIGS: (0, 4),
+    CREATE_PARTITIONS: (0, 3),
 }
 
 

@@ -24,6 +24,8 @@ constexpr handler_row handler_rows[] = {
     {key::api_versions, handlers::api_versions},
     {key::create_topics, handlers::create_topics},
     {key::delete_topics, handlers::delete_topics},
+    {key::describe_configs, handlers::describe_configs},
+    {key::create_partitions, handlers::create_partitions},
 };
 
 // Where Kafka 4.0 advertises less than the definitions cover: the old

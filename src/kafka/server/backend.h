@@ -3,6 +3,10 @@
 #include <cstdint>
 #include <vector>
 
+namespace config {
+class property_set;
+} // namespace config
+
 namespace cluster {
 class controller;
 class partition_manager;
@@ -21,6 +25,9 @@ struct backend {
     std::vector<cluster::partition_manager*> partitions;
     // Lives on shard 0; called there only.
     cluster::controller* controller{nullptr};
+    // The node's configuration, read-only for the node's lifetime (so any
+    // shard may read it): broker values and topic defaults.
+    const config::property_set* node_config{nullptr};
 
     bool auto_create_topics{true};
     int32_t default_partitions{1};

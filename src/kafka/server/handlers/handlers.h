@@ -12,8 +12,10 @@ namespace kafka::handlers {
 using result = runtime::awaitable<std::optional<base::iobuf>>;
 
 result api_versions(request_context& ctx);
+result create_partitions(request_context& ctx);
 result create_topics(request_context& ctx);
 result delete_topics(request_context& ctx);
+result describe_configs(request_context& ctx);
 result fetch(request_context& ctx);
 result list_offsets(request_context& ctx);
 result metadata(request_context& ctx);

@@ -71,7 +71,8 @@ TEST(api_table, advertises_only_apis_with_handlers) {
     EXPECT_EQ(
         served,
         (std::set<int16_t>{key::produce, key::fetch, key::list_offsets, key::metadata,
-                           key::api_versions, key::create_topics, key::delete_topics}));
+                           key::api_versions, key::create_topics, key::delete_topics,
+                           key::describe_configs, key::create_partitions}));
     EXPECT_NE(kafka::find_api(key::metadata), nullptr);
     EXPECT_EQ(kafka::find_api(key::find_coordinator), nullptr);
 }

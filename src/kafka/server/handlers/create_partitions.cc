@@ -1,0 +1,53 @@
+#include "kafka/protocol/messages/create_partitions.h"
+#include "cluster/controller.h"
+#include "cluster/topic_table.h"
+#include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/topic_creation.h"
+
+#include <fmt/format.h>
+
+namespace kafka::handlers {
+
+result create_partitions(request_context& ctx) {
+    auto request = decode_request<protocol::create_partitions_request>(ctx);
+    if (!request) {
+        co_return std::nullopt;
+    }
+    protocol::create_partitions_response response;
+    for (const auto& t : request->topics) {
+        auto& out = response.results.emplace_back();
+        out.name = t.name;
+        const auto* meta = ctx.node.topics->find(t.name);
+        if (meta == nullptr) {
+            out.error_code = static_cast<int16_t>(error_code::unknown_topic_or_partition);
+            out.error_message = fmt::format("topic '{}' does not exist", t.name);
+            continue;
+        }
+        if (t.count <= meta->partitions) {
+            out.error_code = static_cast<int16_t>(error_code::invalid_partitions);
+            out.error_message = fmt::format(
+                "topic currently has {} partitions, which is {} the requested {}",
+                meta->partitions, t.count == meta->partitions ? "equal to" : "more than",
+                t.count);
+            continue;
+        }
+        if (t.assignments) {
+            out.error_code = static_cast<int16_t>(error_code::invalid_request);
+            out.error_message = "manual replica assignment is not supported";
+            continue;
+        }
+        if (request->validate_only) {
+            continue;
+        }
+        auto* ctl = ctx.node.controller;
+        auto task = runtime::submit_to(runtime::shard_id(0),
+                                       [ctl, name = t.name, count = t.count] {
+                                           return ctl->create_partitions(name, count);
+                                       });
+        auto e = co_await std::move(task);
+        out.error_code = static_cast<int16_t>(to_error_code(e));
+    }
+    co_return encode_response(response, ctx.version());
+}
+
+} // namespace kafka::handlers

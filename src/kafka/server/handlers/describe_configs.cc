@@ -1,0 +1,138 @@
+#include "kafka/protocol/messages/describe_configs.h"
+#include "cluster/topic_table.h"
+#include "config/property_set.h"
+#include "config/registry.h"
+#include "kafka/protocol/error_code.h"
+#include "kafka/server/handlers/handlers.h"
+
+#include <algorithm>
+#include <string>
+
+namespace kafka::handlers {
+namespace {
+
+using resource_out = protocol::describe_configs_response::describe_configs_result;
+using entry_out = protocol::describe_configs_response::describe_configs_resource_result;
+
+// Kafka's resource types and config sources.
+constexpr int8_t topic_resource = 2;
+constexpr int8_t broker_resource = 4;
+constexpr int8_t dynamic_topic_config = 1;
+constexpr int8_t static_broker_config = 4;
+constexpr int8_t default_config = 5;
+// Kafka's config types (v3+).
+int8_t config_type(config::value_kind k) {
+    switch (k) {
+        case config::value_kind::boolean:
+            return 1;
+        case config::value_kind::integer:
+            return 5; // LONG
+        case config::value_kind::string:
+            return 2;
+        case config::value_kind::string_list:
+            return 7;
+    }
+    return 0;
+}
+
+bool wanted(const std::optional<std::vector<std::string>>& keys, std::string_view name) {
+    return !keys || keys->empty()
+        || std::find(keys->begin(), keys->end(), name) != keys->end();
+}
+
+entry_out entry(const config::property_definition& def, std::string value, int8_t source,
+                bool with_docs) {
+    entry_out e;
+    e.name = std::string(def.name);
+    e.value = std::move(value);
+    e.read_only = false;
+    e.is_default = source == default_config;
+    e.config_source = source;
+    e.config_type = config_type(def.kind);
+    if (with_docs) {
+        e.documentation = std::string(def.documentation);
+    }
+    return e;
+}
+
+// The broker's value of a property, and where it came from.
+std::pair<std::string, int8_t> broker_value(const config::property_set& node,
+                                            const config::property_definition& def) {
+    return {config::format_value(node.get(def)),
+            node.is_set(def) ? static_broker_config : default_config};
+}
+
+void describe_topic(
+    const backend& node, const protocol::describe_configs_request& request,
+    const protocol::describe_configs_request::describe_configs_resource& r,
+    resource_out& out) {
+    const auto* topic = node.topics->find(r.resource_name);
+    if (topic == nullptr) {
+        out.error_code = static_cast<int16_t>(error_code::unknown_topic_or_partition);
+        out.error_message = "topic '" + r.resource_name + "' does not exist";
+        return;
+    }
+    for (const auto* def : config::all_properties()) {
+        if (def->scope != config::scope::topic
+            || !wanted(r.configuration_keys, def->name)) {
+            continue;
+        }
+        if (auto it = topic->configs.find(std::string(def->name));
+            it != topic->configs.end()) {
+            out.configs.push_back(entry(*def, it->second, dynamic_topic_config,
+                                        request.include_documentation));
+            continue;
+        }
+        auto [value, source] = broker_value(*node.node_config, *def);
+        out.configs.push_back(entry(*def, value, source, request.include_documentation));
+    }
+}
+
+void describe_broker(
+    const backend& node, int32_t node_id,
+    const protocol::describe_configs_request& request,
+    const protocol::describe_configs_request::describe_configs_resource& r,
+    resource_out& out) {
+    if (!r.resource_name.empty() && r.resource_name != std::to_string(node_id)) {
+        out.error_code = static_cast<int16_t>(error_code::invalid_request);
+        out.error_message = "this node is broker " + std::to_string(node_id);
+        return;
+    }
+    for (const auto* def : config::all_properties()) {
+        if (!wanted(r.configuration_keys, def->name)) {
+            continue;
+        }
+        auto [value, source] = broker_value(*node.node_config, *def);
+        auto e = entry(*def, value, source, request.include_documentation);
+        // Node properties need a restart to change.
+        e.read_only = def->needs_restart;
+        out.configs.push_back(std::move(e));
+    }
+}
+
+} // namespace
+
+result describe_configs(request_context& ctx) {
+    auto request = decode_request<protocol::describe_configs_request>(ctx);
+    if (!request) {
+        co_return std::nullopt;
+    }
+    protocol::describe_configs_response response;
+    for (const auto& r : request->resources) {
+        auto& out = response.results.emplace_back();
+        out.resource_type = r.resource_type;
+        out.resource_name = r.resource_name;
+        if (r.resource_type == topic_resource) {
+            describe_topic(ctx.node, *request, r, out);
+        } else if (r.resource_type == broker_resource) {
+            describe_broker(ctx.node, ctx.config.node_id(), *request, r, out);
+        } else {
+            out.error_code = static_cast<int16_t>(error_code::invalid_request);
+            out.error_message =
+                "unsupported resource type " + std::to_string(r.resource_type);
+        }
+    }
+    co_return encode_response(response, ctx.version());
+}
+
+} // namespace kafka::handlers
