@@ -1,7 +1,8 @@
 """What the broker is expected to serve: the one place to extend as APIs are added."""
 
-from kafka_wire import (API_VERSIONS, CREATE_PARTITIONS, CREATE_TOPICS, DELETE_TOPICS,
-                        DESCRIBE_CONFIGS, FETCH, LIST_OFFSETS, METADATA, PRODUCE)
+from kafka_wire import (API_VERSIONS, CREATE_PARTITIONS, CREATE_TOPICS, DELETE_RECORDS,
+                        DELETE_TOPICS, DESCRIBE_CLUSTER, DESCRIBE_CONFIGS, FETCH,
+                        LIST_OFFSETS, METADATA, OFFSET_FOR_LEADER_EPOCH, PRODUCE)
 
 # api_key -> (min_version, max_version) that ApiVersions must advertise, exactly.
 SUPPORTED_APIS: dict[int, tuple[int, int]] = {
@@ -14,6 +15,9 @@ SUPPORTED_APIS: dict[int, tuple[int, int]] = {
     DELETE_TOPICS: (0, 6),
     DESCRIBE_CONFIGS: (0, 4),
     CREATE_PARTITIONS: (0, 3),
+    OFFSET_FOR_LEADER_EPOCH: (0, 4),
+    DELETE_RECORDS: (0, 2),
+    DESCRIBE_CLUSTER: (0, 1),
 }
 
 

@@ -29,9 +29,12 @@ enum class error_code : int16_t {
     invalid_request = 42,
     kafka_storage_error = 56,
     fetch_session_id_not_found = 70,
+    fenced_leader_epoch = 74,
+    unknown_leader_epoch = 75,
     unsupported_compression_type = 76,
     invalid_record = 87,
     unknown_topic_id = 100,
+    unsupported_endpoint_type = 130,
 };
 
 } // namespace kafka

@@ -26,6 +26,9 @@ constexpr handler_row handler_rows[] = {
     {key::delete_topics, handlers::delete_topics},
     {key::describe_configs, handlers::describe_configs},
     {key::create_partitions, handlers::create_partitions},
+    {key::offset_for_leader_epoch, handlers::offset_for_leader_epoch},
+    {key::delete_records, handlers::delete_records},
+    {key::describe_cluster, handlers::describe_cluster},
 };
 
 // Where Kafka 4.0 advertises less than the definitions cover: the old

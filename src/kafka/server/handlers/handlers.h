@@ -14,11 +14,14 @@ using result = runtime::awaitable<std::optional<base::iobuf>>;
 result api_versions(request_context& ctx);
 result create_partitions(request_context& ctx);
 result create_topics(request_context& ctx);
+result delete_records(request_context& ctx);
 result delete_topics(request_context& ctx);
+result describe_cluster(request_context& ctx);
 result describe_configs(request_context& ctx);
 result fetch(request_context& ctx);
 result list_offsets(request_context& ctx);
 result metadata(request_context& ctx);
+result offset_for_leader_epoch(request_context& ctx);
 result produce(request_context& ctx);
 
 // The answer to an ApiVersions request at a version this broker does not

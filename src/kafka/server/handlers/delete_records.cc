@@ -1,0 +1,70 @@
+#include "kafka/protocol/messages/delete_records.h"
+#include "cluster/topic_table.h"
+#include "kafka/protocol/error_code.h"
+#include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/partition_calls.h"
+#include "storage/log_manager.h"
+
+namespace kafka::handlers {
+namespace {
+
+// DeleteRecords' offset -1: up to the high watermark.
+constexpr int64_t to_high_watermark = -1;
+
+struct deleted {
+    error_code error{error_code::none};
+    int64_t low_watermark{-1};
+};
+
+deleted delete_before(storage::disk_log& log, int64_t offset) {
+    auto o = log.offsets();
+    // A single node's high watermark is its log end.
+    int64_t target = offset == to_high_watermark ? o.next_offset() : offset;
+    if (target < 0 || target > o.next_offset()) {
+        return {error_code::offset_out_of_range, o.log_start()};
+    }
+    if (auto r = log.prefix_truncate(model::offset(target)); !r) {
+        return {to_error_code(r.code()), log.offsets().log_start()};
+    }
+    return {error_code::none, log.offsets().log_start()};
+}
+
+} // namespace
+
+result delete_records(request_context& ctx) {
+    auto request = decode_request<protocol::delete_records_request>(ctx);
+    if (!request) {
+        co_return std::nullopt;
+    }
+    protocol::delete_records_response response;
+    for (const auto& t : request->topics) {
+        auto& topic_out = response.topics.emplace_back();
+        topic_out.name = t.name;
+        const auto* meta = ctx.node.topics->find(t.name);
+        for (const auto& p : t.partitions) {
+            auto& out = topic_out.partitions.emplace_back();
+            out.partition_index = p.partition_index;
+            out.low_watermark = -1;
+            if (meta == nullptr || p.partition_index < 0
+                || p.partition_index >= meta->partitions) {
+                out.error_code =
+                    static_cast<int16_t>(error_code::unknown_topic_or_partition);
+                continue;
+            }
+            int64_t offset = p.offset;
+            auto task =
+                on_partition(ctx.node, t.name, p.partition_index,
+                             [offset](storage::log_manager::managed* m) {
+                                 return m == nullptr
+                                     ? deleted{error_code::unknown_topic_or_partition}
+                                     : delete_before(*m->log, offset);
+                             });
+            auto result = co_await std::move(task);
+            out.error_code = static_cast<int16_t>(result.error);
+            out.low_watermark = result.low_watermark;
+        }
+    }
+    co_return encode_response(response, ctx.version());
+}
+
+} // namespace kafka::handlers

@@ -1,0 +1,35 @@
+#include "kafka/protocol/messages/describe_cluster.h"
+#include "kafka/protocol/error_code.h"
+#include "kafka/server/handlers/handlers.h"
+
+namespace kafka::handlers {
+namespace {
+
+// DescribeCluster v1's endpoint types: brokers, or controllers (which a
+// broker's listener does not describe).
+constexpr int8_t broker_endpoints = 1;
+
+} // namespace
+
+result describe_cluster(request_context& ctx) {
+    auto request = decode_request<protocol::describe_cluster_request>(ctx);
+    if (!request) {
+        co_return std::nullopt;
+    }
+    const auto& cfg = ctx.config;
+    protocol::describe_cluster_response response;
+    response.endpoint_type = request->endpoint_type;
+    if (request->endpoint_type != broker_endpoints) {
+        response.error_code = static_cast<int16_t>(error_code::unsupported_endpoint_type);
+        response.error_message = "this listener describes brokers only";
+        co_return encode_response(response, ctx.version());
+    }
+    response.cluster_id = cfg.cluster_id;
+    response.controller_id = cfg.node_id();
+    response.brokers.push_back({.broker_id = cfg.node_id(),
+                                .host = cfg.advertised.host,
+                                .port = cfg.advertised.port});
+    co_return encode_response(response, ctx.version());
+}
+
+} // namespace kafka::handlers

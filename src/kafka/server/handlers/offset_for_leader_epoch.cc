@@ -1,0 +1,75 @@
+#include "kafka/protocol/messages/offset_for_leader_epoch.h"
+#include "cluster/topic_table.h"
+#include "kafka/protocol/error_code.h"
+#include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/partition_calls.h"
+#include "storage/log_manager.h"
+
+namespace kafka::handlers {
+namespace {
+
+// A single node's leader epoch until Raft brings terms.
+constexpr int32_t current_epoch = 0;
+
+struct epoch_end {
+    error_code error{error_code::none};
+    int32_t epoch{-1};
+    int64_t end_offset{-1};
+};
+
+} // namespace
+
+result offset_for_leader_epoch(request_context& ctx) {
+    auto request = decode_request<protocol::offset_for_leader_epoch_request>(ctx);
+    if (!request) {
+        co_return std::nullopt;
+    }
+    protocol::offset_for_leader_epoch_response response;
+    for (const auto& t : request->topics) {
+        auto& topic_out = response.topics.emplace_back();
+        topic_out.topic = t.topic;
+        const auto* meta = ctx.node.topics->find(t.topic);
+        for (const auto& p : t.partitions) {
+            auto& out = topic_out.partitions.emplace_back();
+            out.partition = p.partition;
+            if (meta == nullptr || p.partition < 0 || p.partition >= meta->partitions) {
+                out.error_code =
+                    static_cast<int16_t>(error_code::unknown_topic_or_partition);
+                continue;
+            }
+            // KIP-320: a client that knows a newer epoch than ours, or an
+            // older one, is told so rather than answered.
+            if (p.current_leader_epoch > current_epoch) {
+                out.error_code = static_cast<int16_t>(error_code::unknown_leader_epoch);
+                continue;
+            }
+            if (p.current_leader_epoch >= 0 && p.current_leader_epoch < current_epoch) {
+                out.error_code = static_cast<int16_t>(error_code::fenced_leader_epoch);
+                continue;
+            }
+            int32_t wanted = p.leader_epoch;
+            auto task = on_partition(
+                ctx.node, t.topic, p.partition,
+                [wanted](storage::log_manager::managed* m) {
+                    if (m == nullptr) {
+                        return epoch_end{error_code::unknown_topic_or_partition};
+                    }
+                    auto& log = *m->log;
+                    auto found = log.epochs().end_offset_for(model::term_id(wanted),
+                                                             log.offsets().next_offset);
+                    if (!found) {
+                        return epoch_end{};
+                    }
+                    return epoch_end{error_code::none,
+                                     static_cast<int32_t>(found->epoch()), found->end()};
+                });
+            auto found = co_await std::move(task);
+            out.error_code = static_cast<int16_t>(found.error);
+            out.leader_epoch = found.epoch;
+            out.end_offset = found.end_offset;
+        }
+    }
+    co_return encode_response(response, ctx.version());
+}
+
+} // namespace kafka::handlers
