@@ -1,8 +1,9 @@
 """What the broker is expected to serve: the one place to extend as APIs are added."""
 
-from kafka_wire import (API_VERSIONS, CREATE_PARTITIONS, CREATE_TOPICS, DELETE_RECORDS,
-                        DELETE_TOPICS, DESCRIBE_CLUSTER, DESCRIBE_CONFIGS, FETCH,
-                        LIST_OFFSETS, METADATA, OFFSET_FOR_LEADER_EPOCH, PRODUCE)
+from kafka_wire import (ALTER_CONFIGS, API_VERSIONS, CREATE_PARTITIONS, CREATE_TOPICS,
+                        DELETE_RECORDS, DELETE_TOPICS, DESCRIBE_CLUSTER, DESCRIBE_CONFIGS,
+                        FETCH, INCREMENTAL_ALTER_CONFIGS, LIST_OFFSETS, METADATA,
+                        OFFSET_FOR_LEADER_EPOCH, PRODUCE)
 
 # api_key -> (min_version, max_version) that ApiVersions must advertise, exactly.
 SUPPORTED_APIS: dict[int, tuple[int, int]] = {
@@ -18,6 +19,8 @@ SUPPORTED_APIS: dict[int, tuple[int, int]] = {
     OFFSET_FOR_LEADER_EPOCH: (0, 4),
     DELETE_RECORDS: (0, 2),
     DESCRIBE_CLUSTER: (0, 1),
+    ALTER_CONFIGS: (0, 2),
+    INCREMENTAL_ALTER_CONFIGS: (0, 1),
 }
 
 

@@ -2,6 +2,7 @@
 topics, and describing topic and broker configs, with Kafka's names, values,
 sources and errors."""
 
+import kafka_wire as kw
 from test_clients import run_python_client
 
 CONFLUENT_ADMIN = """
@@ -96,3 +97,90 @@ def test_kafka_python_admin_describes_a_topics_configs(broker):
     assert r["configs"]["segment.bytes"][0] == "1048576"
     assert r["configs"]["retention.ms"][0] == "604800000"
     assert "compression.type" in r["configs"]
+
+
+CONFLUENT_ALTER = """
+    import json, sys
+    from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
+    from confluent_kafka import KafkaException
+
+    admin = AdminClient({"bootstrap.servers": sys.argv[1]})
+    for f in admin.create_topics([NewTopic("altered", 1, 1,
+                                           config={"retention.ms": "1000"})]).values():
+        f.result()
+    res = ConfigResource(ConfigResource.Type.TOPIC, "altered",
+                         set_config={"segment.ms": "3600000", "cleanup.policy": "compact"})
+    for f in admin.alter_configs([res]).values():
+        f.result()
+    def describe():
+        r = ConfigResource(ConfigResource.Type.TOPIC, "altered")
+        return {n: [c.value, int(c.source)]
+                for n, c in admin.describe_configs([r])[r].result().items()}
+    after = describe()
+    bad = ConfigResource(ConfigResource.Type.TOPIC, "altered",
+                         set_config={"retention.ms": "soon"})
+    try:
+        for f in admin.alter_configs([bad]).values():
+            f.result()
+        refused = None
+    except KafkaException as e:
+        refused = e.args[0].code()
+    print(json.dumps({"after": after, "refused": refused, "unchanged": describe()}))
+"""
+
+
+def test_confluent_admin_alters_topic_configs_whole(broker):
+    r = run_python_client(CONFLUENT_ALTER, broker.bootstrap)
+    # AlterConfigs replaces the explicit configs: retention.ms goes back to default.
+    assert r["after"]["segment.ms"] == ["3600000", 1]
+    assert r["after"]["cleanup.policy"] == ["compact", 1]
+    assert r["after"]["retention.ms"] == ["604800000", 5]
+    assert r["refused"] == 40  # INVALID_CONFIG
+    assert r["unchanged"] == r["after"]
+
+
+def incremental_alter(conn, topic, ops):
+    body = (kw.Writer()
+            .array([topic], lambda w, t: w.int8(2).string(t).array(
+                ops, lambda w2, op: w2.string(op[0]).int8(op[1]).nullable_string(op[2])))
+            .bool(False).bytes())
+    cid = conn.send_request(kw.INCREMENTAL_ALTER_CONFIGS, 0, body)
+    r = conn.recv_response(kw.INCREMENTAL_ALTER_CONFIGS, 0, cid)
+    r.int32()
+    results = r.array(lambda r: (r.int16(), r.nullable_string(), r.int8(), r.string()))
+    r.expect_end()
+    return results[0][0], results[0][1]
+
+
+def test_incremental_alter_configs_sets_appends_subtracts_and_deletes(broker):
+    created = run_python_client("""
+        import json, sys
+        from confluent_kafka.admin import AdminClient, NewTopic
+        admin = AdminClient({"bootstrap.servers": sys.argv[1]})
+        for f in admin.create_topics([NewTopic("inc", 1, 1,
+                                               config={"retention.ms": "1000"})]).values():
+            f.result()
+        print(json.dumps({}))
+    """, broker.bootstrap)
+    assert created == {}
+    SET, DELETE, APPEND, SUBTRACT = 0, 1, 2, 3
+    with broker.connect() as conn:
+        assert incremental_alter(conn, "inc", [("segment.ms", SET, "60000"),
+                                               ("cleanup.policy", APPEND, "compact"),
+                                               ("retention.ms", DELETE, None)]) == (0, None)
+        assert incremental_alter(conn, "inc", [("cleanup.policy", APPEND, "delete")])[0] == 0
+        assert incremental_alter(conn, "inc", [("cleanup.policy", SUBTRACT, "compact")])[0] == 0
+        error, message = incremental_alter(conn, "inc", [("no.such.config", SET, "1")])
+        assert error == 40 and "no.such.config" in message
+        assert incremental_alter(conn, "missing", [("segment.ms", SET, "1")])[0] == 3
+    described = run_python_client("""
+        import json, sys
+        from confluent_kafka.admin import AdminClient, ConfigResource
+        admin = AdminClient({"bootstrap.servers": sys.argv[1]})
+        r = ConfigResource(ConfigResource.Type.TOPIC, "inc")
+        print(json.dumps({n: [c.value, int(c.source)]
+                          for n, c in admin.describe_configs([r])[r].result().items()}))
+    """, broker.bootstrap)
+    assert described["segment.ms"] == ["60000", 1]
+    assert described["cleanup.policy"] == ["delete", 1]
+    assert described["retention.ms"] == ["604800000", 5]

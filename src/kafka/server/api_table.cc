@@ -25,6 +25,8 @@ constexpr handler_row handler_rows[] = {
     {key::create_topics, handlers::create_topics},
     {key::delete_topics, handlers::delete_topics},
     {key::describe_configs, handlers::describe_configs},
+    {key::alter_configs, handlers::alter_configs},
+    {key::incremental_alter_configs, handlers::incremental_alter_configs},
     {key::create_partitions, handlers::create_partitions},
     {key::offset_for_leader_epoch, handlers::offset_for_leader_epoch},
     {key::delete_records, handlers::delete_records},

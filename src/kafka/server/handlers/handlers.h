@@ -11,6 +11,7 @@ namespace kafka::handlers {
 
 using result = runtime::awaitable<std::optional<base::iobuf>>;
 
+result alter_configs(request_context& ctx);
 result api_versions(request_context& ctx);
 result create_partitions(request_context& ctx);
 result create_topics(request_context& ctx);
@@ -19,6 +20,7 @@ result delete_topics(request_context& ctx);
 result describe_cluster(request_context& ctx);
 result describe_configs(request_context& ctx);
 result fetch(request_context& ctx);
+result incremental_alter_configs(request_context& ctx);
 result list_offsets(request_context& ctx);
 result metadata(request_context& ctx);
 result offset_for_leader_epoch(request_context& ctx);

@@ -73,7 +73,8 @@ TEST(api_table, advertises_only_apis_with_handlers) {
                                  key::metadata, key::api_versions, key::create_topics,
                                  key::delete_topics, key::describe_configs,
                                  key::create_partitions, key::offset_for_leader_epoch,
-                                 key::delete_records, key::describe_cluster}));
+                                 key::delete_records, key::describe_cluster,
+                                 key::alter_configs, key::incremental_alter_configs}));
     EXPECT_NE(kafka::find_api(key::metadata), nullptr);
     EXPECT_EQ(kafka::find_api(key::find_coordinator), nullptr);
 }
