@@ -32,6 +32,34 @@ void put_sized(std::vector<uint8_t>& out, std::optional<std::span<const uint8_t>
     out.insert(out.end(), bytes->begin(), bytes->end());
 }
 
+// One record as the v2 format lays it out: its length, then attributes,
+// timestamp and offset deltas, key, value and headers. `scratch` is reused
+// between calls.
+template<typename Headers>
+void encode_record_body(std::vector<uint8_t>& scratch, int8_t attributes,
+                        int64_t ts_delta, int64_t offset_delta,
+                        std::optional<std::span<const uint8_t>> key,
+                        std::optional<std::span<const uint8_t>> value,
+                        const Headers& headers, int32_t header_count, base::iobuf& out) {
+    auto& body = scratch;
+    body.clear();
+    body.push_back(static_cast<uint8_t>(attributes));
+    put_varint(body, ts_delta);
+    put_varint(body, offset_delta);
+    put_sized(body, key);
+    put_sized(body, value);
+    put_varint(body, header_count);
+    for (const auto& h : headers) {
+        put_sized(body, h.key);
+        put_sized(body, h.value);
+    }
+    std::array<uint8_t, base::varint::max_bytes64> length{};
+    size_t n = base::varint::encode_unsigned(
+        base::varint::zigzag_encode(checked_length(body.size())), length.data());
+    out.append(length.data(), n);
+    out.append(body);
+}
+
 int16_t with_bit(int16_t attributes, int16_t bit, bool on) {
     return static_cast<int16_t>(on ? (attributes | bit) : (attributes & ~bit));
 }
@@ -98,23 +126,8 @@ record_batch_builder& record_batch_builder::add_record(const record_data& record
     // The inverse of add_timestamp_delta: wraps as Java's longs do.
     auto ts_delta = static_cast<int64_t>(static_cast<uint64_t>(record.timestamp)
                                          - static_cast<uint64_t>(_header.base_timestamp));
-    auto& body = _scratch;
-    body.clear();
-    body.push_back(0); // attributes
-    put_varint(body, ts_delta);
-    put_varint(body, _count); // offset delta
-    put_sized(body, record.key);
-    put_sized(body, record.value);
-    put_varint(body, checked_length(record.headers.size()));
-    for (const auto& h : record.headers) {
-        put_sized(body, h.key);
-        put_sized(body, h.value);
-    }
-    std::array<uint8_t, base::varint::max_bytes64> length{};
-    size_t n = base::varint::encode_unsigned(
-        base::varint::zigzag_encode(checked_length(body.size())), length.data());
-    _records.append(length.data(), n);
-    _records.append(body);
+    encode_record_body(_scratch, 0, ts_delta, _count, record.key, record.value,
+                       record.headers, checked_length(record.headers.size()), _records);
     ++_count;
     return *this;
 }
@@ -155,22 +168,10 @@ record_batch record_batch_builder::build() const {
 }
 
 void record_batch_builder::encode_record(const record_view& record, base::iobuf& out) {
-    std::vector<uint8_t> body;
-    body.push_back(static_cast<uint8_t>(record.attributes));
-    put_varint(body, record.timestamp_delta);
-    put_varint(body, record.offset_delta);
-    put_sized(body, record.key);
-    put_sized(body, record.value);
-    put_varint(body, record.headers.size());
-    for (const auto& h : record.headers) {
-        put_sized(body, h.key);
-        put_sized(body, h.value);
-    }
-    std::array<uint8_t, base::varint::max_bytes64> length{};
-    size_t n = base::varint::encode_unsigned(
-        base::varint::zigzag_encode(checked_length(body.size())), length.data());
-    out.append(length.data(), n);
-    out.append(body);
+    std::vector<uint8_t> scratch;
+    encode_record_body(scratch, record.attributes, record.timestamp_delta,
+                       record.offset_delta, record.key, record.value, record.headers,
+                       record.headers.size(), out);
 }
 
 record_batch record_batch_builder::rebuild(const record_batch_header& original,

@@ -101,6 +101,15 @@ std::optional<outcome> refuse(const backend& node, int8_t type, const std::strin
     return std::nullopt;
 }
 
+// The answer for one resource: its error, and the reason when refused.
+template<typename Response>
+void answer(Response& out, const outcome& o) {
+    out.error_code = static_cast<int16_t>(o.code);
+    if (!o.message.empty()) {
+        out.error_message = o.message;
+    }
+}
+
 } // namespace
 
 // AlterConfigs: the configs given replace the topic's explicit ones; those
@@ -127,10 +136,7 @@ result alter_configs(request_context& ctx) {
                               request->validate_only);
             refused = co_await std::move(task);
         }
-        out.error_code = static_cast<int16_t>(refused->code);
-        if (!refused->message.empty()) {
-            out.error_message = refused->message;
-        }
+        answer(out, *refused);
     }
     co_return encode_response(response, ctx.version());
 }
@@ -182,10 +188,7 @@ result incremental_alter_configs(request_context& ctx) {
                 refused = co_await std::move(task);
             }
         }
-        out.error_code = static_cast<int16_t>(refused->code);
-        if (!refused->message.empty()) {
-            out.error_message = refused->message;
-        }
+        answer(out, *refused);
     }
     co_return encode_response(response, ctx.version());
 }
