@@ -147,6 +147,33 @@ const property_definition connections_max_idle_ms_def{
     .max = int64_max,
 };
 
+const property_definition max_incremental_fetch_session_cache_slots_def{
+    .name = "max.incremental.fetch.session.cache.slots",
+    .kind = value_kind::integer,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "How many incremental fetch sessions (KIP-227) the node "
+                     "keeps, shared evenly between its shards. A consumer "
+                     "without a session still fetches, just with full "
+                     "requests.",
+    .default_value = int64_t{1000},
+    .min = 0,
+    .max = int32_max,
+};
+
+const property_definition min_incremental_fetch_session_eviction_ms_def{
+    .name = "min.incremental.fetch.session.eviction.ms",
+    .kind = value_kind::integer,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "With every fetch session slot taken, a session idle "
+                     "this long may be replaced by a new one, and a session "
+                     "older than this by a new one with more partitions.",
+    .default_value = int64_t{120000},
+    .min = 0,
+    .max = int64_max,
+};
+
 // ---- cluster -----------------------------------------------------------
 
 const property_definition auto_create_topics_enable_def{
@@ -288,6 +315,8 @@ const std::array registry{
     &socket_request_max_bytes_def,
     &shutdown_grace_ms_def,
     &connections_max_idle_ms_def,
+    &max_incremental_fetch_session_cache_slots_def,
+    &min_incremental_fetch_session_eviction_ms_def,
     &auto_create_topics_enable_def,
     &message_max_bytes_def,
     &num_partitions_def,
@@ -327,6 +356,10 @@ const property<std::string> log_level{log_level_def};
 const property<int64_t> socket_request_max_bytes{socket_request_max_bytes_def};
 const property<int64_t> shutdown_grace_ms{shutdown_grace_ms_def};
 const property<int64_t> connections_max_idle_ms{connections_max_idle_ms_def};
+const property<int64_t> max_incremental_fetch_session_cache_slots{
+    max_incremental_fetch_session_cache_slots_def};
+const property<int64_t> min_incremental_fetch_session_eviction_ms{
+    min_incremental_fetch_session_eviction_ms_def};
 const property<bool> auto_create_topics_enable{auto_create_topics_enable_def};
 const property<int64_t> message_max_bytes{message_max_bytes_def};
 const property<int64_t> num_partitions{num_partitions_def};

@@ -8,9 +8,6 @@
 namespace kafka::handlers {
 namespace {
 
-// A single node's leader epoch until Raft brings terms.
-constexpr int32_t current_epoch = 0;
-
 struct epoch_end {
     error_code error{error_code::none};
     int32_t epoch{-1};
@@ -37,14 +34,9 @@ result offset_for_leader_epoch(request_context& ctx) {
                     static_cast<int16_t>(error_code::unknown_topic_or_partition);
                 continue;
             }
-            // KIP-320: a client that knows a newer epoch than ours, or an
-            // older one, is told so rather than answered.
-            if (p.current_leader_epoch > current_epoch) {
-                out.error_code = static_cast<int16_t>(error_code::unknown_leader_epoch);
-                continue;
-            }
-            if (p.current_leader_epoch >= 0 && p.current_leader_epoch < current_epoch) {
-                out.error_code = static_cast<int16_t>(error_code::fenced_leader_epoch);
+            if (auto e = check_leader_epoch(p.current_leader_epoch);
+                e != error_code::none) {
+                out.error_code = static_cast<int16_t>(e);
                 continue;
             }
             int32_t wanted = p.leader_epoch;

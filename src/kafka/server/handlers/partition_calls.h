@@ -31,6 +31,21 @@ inline error_code to_error_code(storage::errc e) {
     }
 }
 
+// A single node's leader epoch for every partition, until Raft brings terms.
+constexpr int32_t single_node_leader_epoch = 0;
+
+// KIP-320: a client that knows a newer leader epoch than ours, or an older
+// one, is told so rather than answered. -1 means the client does not say.
+inline error_code check_leader_epoch(int32_t client_epoch) {
+    if (client_epoch > single_node_leader_epoch) {
+        return error_code::unknown_leader_epoch;
+    }
+    if (client_epoch >= 0 && client_epoch < single_node_leader_epoch) {
+        return error_code::fenced_leader_epoch;
+    }
+    return error_code::none;
+}
+
 // Runs fn(managed*) on the shard that owns topic/partition; managed* is
 // null when that shard has no such partition (a topic deleted meanwhile).
 template<typename F>

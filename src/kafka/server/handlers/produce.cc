@@ -3,6 +3,7 @@
 #include "cluster/topic_table.h"
 #include "kafka/protocol/compression_rules.h"
 #include "kafka/protocol/error_code.h"
+#include "kafka/server/fetch_waiters.h"
 #include "kafka/server/handlers/handlers.h"
 #include "kafka/server/handlers/partition_calls.h"
 #include "model/batch_walker.h"
@@ -94,7 +95,8 @@ runtime::awaitable<void> produce_partition(backend& node, const std::string& top
     auto batch = std::get<model::record_batch>(std::move(checked));
     bool wait_for_flush = acks == -1;
     auto append =
-        [batch = std::move(batch), wait_for_flush](
+        [batch = std::move(batch), wait_for_flush, waiters = &node.waiting_fetches, topic,
+         partition = in.index](
             storage::log_manager::managed* m) mutable -> runtime::awaitable<appended> {
         if (m == nullptr) {
             co_return appended{error_code::unknown_topic_or_partition};
@@ -103,6 +105,8 @@ runtime::awaitable<void> produce_partition(backend& node, const std::string& top
         if (!r) {
             co_return appended{to_error_code(r.code())};
         }
+        // Consumers read up to the log end, so they may see it now.
+        wake_fetches(*waiters, topic, partition);
         if (wait_for_flush) {
             // acks=all on a single node: acknowledged once on disk.
             if (auto f = co_await m->flusher->flush(); !f) {
