@@ -256,6 +256,44 @@ const property_definition max_message_bytes_def{
     .max = int32_max,
 };
 
+const property_definition message_timestamp_type_def{
+    .name = "message.timestamp.type",
+    .kind = value_kind::string,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "Whose time a record carries: CreateTime keeps the "
+                     "producer's, LogAppendTime stamps the broker's when the "
+                     "batch is appended.",
+    .default_value = std::string("CreateTime"),
+    .allowed = {"CreateTime"sv, "LogAppendTime"sv},
+};
+
+const property_definition message_timestamp_before_max_ms_def{
+    .name = "message.timestamp.before.max.ms",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "Under CreateTime, how far in the past a record's "
+                     "timestamp may lie; older records are refused with "
+                     "INVALID_TIMESTAMP.",
+    .default_value = int64_max,
+    .min = 0,
+    .max = int64_max,
+};
+
+const property_definition message_timestamp_after_max_ms_def{
+    .name = "message.timestamp.after.max.ms",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "Under CreateTime, how far in the future a record's "
+                     "timestamp may lie; later records are refused with "
+                     "INVALID_TIMESTAMP.",
+    .default_value = int64_t{3600000},
+    .min = 0,
+    .max = int64_max,
+};
+
 const property_definition retention_bytes_def{
     .name = "retention.bytes",
     .kind = value_kind::integer,
@@ -324,6 +362,9 @@ const std::array registry{
     &cleanup_policy_def,
     &compression_type_def,
     &max_message_bytes_def,
+    &message_timestamp_type_def,
+    &message_timestamp_before_max_ms_def,
+    &message_timestamp_after_max_ms_def,
     &retention_bytes_def,
     &retention_ms_def,
     &segment_bytes_def,
@@ -367,6 +408,11 @@ const property<int64_t> default_replication_factor{default_replication_factor_de
 const property<string_list> cleanup_policy{cleanup_policy_def};
 const property<std::string> compression_type{compression_type_def};
 const property<int64_t> max_message_bytes{max_message_bytes_def};
+const property<std::string> message_timestamp_type{message_timestamp_type_def};
+const property<int64_t> message_timestamp_before_max_ms{
+    message_timestamp_before_max_ms_def};
+const property<int64_t> message_timestamp_after_max_ms{
+    message_timestamp_after_max_ms_def};
 const property<int64_t> retention_bytes{retention_bytes_def};
 const property<int64_t> retention_ms{retention_ms_def};
 const property<int64_t> segment_bytes{segment_bytes_def};

@@ -419,8 +419,6 @@ def test_platformatic_creates_topics_and_refuses_one_that_exists(platformatic):
     assert again["kafka"] == [[TOPIC_ALREADY_EXISTS, "TOPIC_ALREADY_EXISTS"]], again
 
 
-@pytest.mark.xfail(strict=True, reason="CreateTopics v5+ answers no configs for a created "
-                   "topic; Kafka answers all of them, as DescribeConfigs would")
 def test_platformatic_create_topics_answers_the_topics_configs(platformatic):
     (created,) = ok(platformatic.out["created"][0])
     described = ok(platformatic.out["allConfigs"])[0]["configs"]
@@ -466,8 +464,6 @@ def test_platformatic_lists_offsets_by_timestamp(platformatic):
         assert got == want, target
 
 
-@pytest.mark.xfail(strict=True, reason="ListOffsets MAX_TIMESTAMP (-3) answers the base "
-                   "offset of the batch holding the newest record, not the record's offset")
 def test_platformatic_lists_the_offset_of_the_newest_record(platformatic):
     want = []
     for p in range(PARTITIONS):
@@ -522,8 +518,6 @@ def test_platformatic_describes_topic_and_broker_configs(platformatic, broker):
     assert all(c["documentation"] for c in resource["configs"]), resource
 
 
-@pytest.mark.xfail(strict=True, reason="DescribeConfigs v3+ answers LONG for every integer "
-                   "config; Kafka's segment.bytes and num.partitions are INT")
 def test_platformatic_describes_configs_with_kafkas_types(platformatic, broker):
     (topic,) = ok(platformatic.out["configs"])
     (node,) = ok(platformatic.out["brokerConfigs"])
