@@ -7,7 +7,10 @@ Layout:
   - constants: API keys, error codes, which versions are flexible
   - Writer / Reader: primitive types (ints, varints, strings, arrays, tagged fields)
   - request/response headers and framing
-  - message codecs: ApiVersions (18), Metadata (3)
+  - message codecs: ApiVersions (18), Metadata (3), written out by hand
+  - record batches (magic 2) with their CRC-32C
+  - the other served APIs described as data (MESSAGES), and one walker that encodes
+    and decodes any of them at any version
   - KafkaConnection: a blocking socket that speaks framed requests, with timeouts
 """
 
@@ -42,9 +45,12 @@ INCREMENTAL_ALTER_CONFIGS = 44
 
 # Error codes
 NONE = 0
+CORRUPT_MESSAGE = 2
 UNKNOWN_TOPIC_OR_PARTITION = 3
 UNSUPPORTED_VERSION = 35
 INVALID_REQUEST = 42
+POLICY_VIOLATION = 44
+INVALID_RECORD = 87
 
 # First flexible version (compact encodings, tagged fields) of each API we speak.
 FIRST_FLEXIBLE_VERSION = {
@@ -52,9 +58,15 @@ FIRST_FLEXIBLE_VERSION = {
     METADATA: 9,
     PRODUCE: 9,
     FETCH: 12,
+    LIST_OFFSETS: 6,
     CREATE_TOPICS: 5,
+    DELETE_TOPICS: 4,
     DELETE_RECORDS: 2,
     OFFSET_FOR_LEADER_EPOCH: 4,
+    DESCRIBE_CONFIGS: 4,
+    ALTER_CONFIGS: 2,
+    INCREMENTAL_ALTER_CONFIGS: 1,
+    CREATE_PARTITIONS: 2,
     DESCRIBE_CLUSTER: 0,
 }
 
@@ -92,10 +104,23 @@ class ConnectionClosed(Exception):
 
 
 class Writer:
-    """Appends Kafka primitive types, big-endian, to a byte buffer."""
+    """Appends Kafka primitive types, big-endian, to a byte buffer.
+
+    `length_fields` records where each string, bytes and array length prefix went
+    (offset, "int16" | "int32" | "uvarint"), so that a test can lie in them.
+    """
 
     def __init__(self) -> None:
         self._buf = bytearray()
+        self.length_fields: list[tuple[int, str]] = []
+
+    def _length_prefix(self, n: int, kind: str) -> "Writer":
+        self.length_fields.append((len(self._buf), kind))
+        if kind == "int16":
+            return self.int16(n)
+        if kind == "int32":
+            return self.int32(n)
+        return self.uvarint(n)
 
     def bytes(self) -> bytes:
         return bytes(self._buf)
@@ -132,13 +157,29 @@ class Writer:
 
     def nullable_string(self, v: Optional[str], compact: bool = False) -> "Writer":
         if v is None:
-            return self.uvarint(0) if compact else self.int16(-1)
+            return self._length_prefix(0, "uvarint") if compact else \
+                self._length_prefix(-1, "int16")
         data = v.encode()
         if compact:
-            self.uvarint(len(data) + 1)
+            self._length_prefix(len(data) + 1, "uvarint")
         else:
-            self.int16(len(data))
+            self._length_prefix(len(data), "int16")
         return self.raw(data)
+
+    def nullable_bytes(self, v: Optional[bytes], compact: bool = False) -> "Writer":
+        if v is None:
+            return self._length_prefix(0, "uvarint") if compact else \
+                self._length_prefix(-1, "int32")
+        if compact:
+            self._length_prefix(len(v) + 1, "uvarint")
+        else:
+            self._length_prefix(len(v), "int32")
+        return self.raw(v)
+
+    def varint(self, v: int) -> "Writer":
+        """A signed zigzag varint (varlong too), as record batches use."""
+        self._buf += encode_varint(v)
+        return self
 
     def array(self, items: Iterable[T], write_item: Callable[["Writer", T], object],
               compact: bool = False) -> "Writer":
@@ -148,21 +189,22 @@ class Writer:
                        write_item: Callable[["Writer", T], object],
                        compact: bool = False) -> "Writer":
         if items is None:
-            return self.uvarint(0) if compact else self.int32(-1)
+            return self._length_prefix(0, "uvarint") if compact else \
+                self._length_prefix(-1, "int32")
         items = list(items)
         if compact:
-            self.uvarint(len(items) + 1)
+            self._length_prefix(len(items) + 1, "uvarint")
         else:
-            self.int32(len(items))
+            self._length_prefix(len(items), "int32")
         for item in items:
             write_item(self, item)
         return self
 
     def tagged_fields(self, fields: Optional[dict[int, bytes]] = None) -> "Writer":
         fields = fields or {}
-        self.uvarint(len(fields))
+        self._length_prefix(len(fields), "uvarint")
         for tag in sorted(fields):
-            self.uvarint(tag).uvarint(len(fields[tag])).raw(fields[tag])
+            self.uvarint(tag)._length_prefix(len(fields[tag]), "uvarint").raw(fields[tag])
         return self
 
 
@@ -173,6 +215,17 @@ def encode_uvarint(v: int) -> bytes:
         out.append((v & 0x7F) | 0x80)
         v >>= 7
     out.append(v)
+    return bytes(out)
+
+
+def encode_varint(v: int) -> bytes:
+    assert -(1 << 63) <= v < 1 << 63, v
+    z = (v << 1) ^ (v >> 63)  # zigzag
+    out = bytearray()
+    while z >= 0x80:
+        out.append((z & 0x7F) | 0x80)
+        z >>= 7
+    out.append(z)
     return bytes(out)
 
 
@@ -234,8 +287,24 @@ class Reader:
                 return result
         raise DecodeError(f"unsigned varint longer than 5 bytes at {self._pos}")
 
+    def varint(self) -> int:
+        """A signed zigzag varint of up to 64 bits."""
+        z = 0
+        for shift in range(0, 70, 7):
+            byte = self.raw(1)[0]
+            z |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                return (z >> 1) ^ -(z & 1)
+        raise DecodeError(f"varint longer than 10 bytes at {self._pos}")
+
     def uuid(self) -> bytes:
         return self.raw(16)
+
+    def nullable_bytes(self, compact: bool = False) -> Optional[bytes]:
+        n = self.uvarint() - 1 if compact else self.int32()
+        if n < -1:
+            raise DecodeError(f"bytes length {n}")
+        return None if n == -1 else self.raw(n)
 
     def nullable_string(self, compact: bool = False) -> Optional[str]:
         n = self.uvarint() - 1 if compact else self.int16()
@@ -483,6 +552,687 @@ def decode_metadata_response(r: Reader, version: int) -> MetadataResponse:
                             topics, cluster_ops)
 
 
+# --- record batches (magic 2) ----------------------------------------------------------
+
+
+def _crc32c_table() -> list[int]:
+    table = []
+    for n in range(256):
+        c = n
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+_CRC32C_TABLE = _crc32c_table()
+
+
+def crc32c(data: bytes) -> int:
+    """CRC-32C (Castagnoli), the checksum of a magic-2 record batch."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc = _CRC32C_TABLE[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+@dataclasses.dataclass
+class Record:
+    key: Optional[bytes]
+    value: Optional[bytes]
+    headers: list[tuple[str, Optional[bytes]]] = dataclasses.field(default_factory=list)
+    offset: int = -1  # filled in when decoded: base offset + offset delta
+    timestamp: int = -1
+
+
+@dataclasses.dataclass
+class RecordBatch:
+    base_offset: int
+    batch_length: int
+    partition_leader_epoch: int
+    magic: int
+    crc: int
+    attributes: int
+    last_offset_delta: int
+    base_timestamp: int
+    max_timestamp: int
+    producer_id: int
+    producer_epoch: int
+    base_sequence: int
+    records: list[Record]
+
+
+# Where the fields of a batch sit, from its first byte.
+BATCH_LENGTH_OFFSET = 8
+BATCH_MAGIC_OFFSET = 16
+BATCH_CRC_OFFSET = 17
+BATCH_ATTRIBUTES_OFFSET = 21  # the CRC covers everything from here to the end
+BATCH_RECORD_COUNT_OFFSET = 57
+BATCH_HEADER_BYTES = 61
+
+
+def _encode_record(record: Record, offset_delta: int, timestamp_delta: int) -> bytes:
+    w = Writer().int8(0).varint(timestamp_delta).varint(offset_delta)
+    for data in (record.key, record.value):
+        if data is None:
+            w.varint(-1)
+        else:
+            w.varint(len(data)).raw(data)
+    w.varint(len(record.headers))
+    for name, data in record.headers:
+        w.varint(len(name.encode())).raw(name.encode())
+        if data is None:
+            w.varint(-1)
+        else:
+            w.varint(len(data)).raw(data)
+    inner = w.bytes()
+    return encode_varint(len(inner)) + inner
+
+
+def encode_record_batch(records: list[Record], base_offset: int = 0,
+                        timestamp_ms: Optional[int] = None, attributes: int = 0,
+                        producer_id: int = -1, producer_epoch: int = -1,
+                        base_sequence: int = -1, partition_leader_epoch: int = -1) -> bytes:
+    """An uncompressed magic-2 batch as a producer sends it, CRC included."""
+    assert records
+    if timestamp_ms is None:
+        timestamp_ms = int(time.time() * 1000)
+    after_crc = (Writer()
+                 .int16(attributes)
+                 .int32(len(records) - 1)
+                 .int64(timestamp_ms)
+                 .int64(timestamp_ms)
+                 .int64(producer_id)
+                 .int16(producer_epoch)
+                 .int32(base_sequence)
+                 .int32(len(records))
+                 .raw(b"".join(_encode_record(r, i, 0) for i, r in enumerate(records)))
+                 .bytes())
+    batch_length = 4 + 1 + 4 + len(after_crc)  # leader epoch, magic, crc, the rest
+    return (Writer()
+            .int64(base_offset)
+            .int32(batch_length)
+            .int32(partition_leader_epoch)
+            .int8(2)
+            .raw(struct.pack(">I", crc32c(after_crc)))
+            .raw(after_crc)
+            .bytes())
+
+
+def _decode_record(r: Reader, base_offset: int, base_timestamp: int) -> Record:
+    length = r.varint()
+    body = Reader(r.raw(length))
+    body.int8()  # attributes, unused
+    timestamp_delta = body.varint()
+    offset_delta = body.varint()
+
+    def data() -> Optional[bytes]:
+        n = body.varint()
+        if n < -1:
+            raise DecodeError(f"record field length {n}")
+        return None if n == -1 else body.raw(n)
+
+    key, value = data(), data()
+    headers = []
+    for _ in range(body.varint()):
+        name = body.raw(body.varint()).decode(errors="surrogateescape")
+        headers.append((name, data()))
+    body.expect_end()
+    return Record(key, value, headers, base_offset + offset_delta,
+                  base_timestamp + timestamp_delta)
+
+
+def decode_record_batches(data: Optional[bytes]) -> list[RecordBatch]:
+    """The whole uncompressed magic-2 batches in `data`, CRCs checked.
+
+    A fetch response may end in a partial batch; it is skipped, as clients do.
+    """
+    batches: list[RecordBatch] = []
+    r = Reader(data or b"")
+    while r.remaining() >= 12:
+        start = r.position
+        base_offset = r.int64()
+        batch_length = r.int32()
+        if batch_length > r.remaining():
+            break  # a partial batch at the end
+        b = Reader(r.raw(batch_length))
+        leader_epoch, magic = b.int32(), b.int8()
+        if magic != 2:
+            raise DecodeError(f"batch at byte {start} has magic {magic}")
+        crc = struct.unpack(">I", b.raw(4))[0]
+        rest = data[start + BATCH_ATTRIBUTES_OFFSET:start + 12 + batch_length]
+        if crc32c(rest) != crc:
+            raise DecodeError(f"batch at byte {start}: CRC {crc:#x}, computed "
+                              f"{crc32c(rest):#x}")
+        fields = [b.int16(), b.int32(), b.int64(), b.int64(), b.int64(), b.int16(), b.int32()]
+        if fields[0] & 0x07:
+            raise DecodeError(f"batch at byte {start} is compressed ({fields[0] & 7})")
+        count = b.int32()
+        records = [_decode_record(b, base_offset, fields[2]) for _ in range(count)]
+        b.expect_end()
+        batches.append(RecordBatch(base_offset, batch_length, leader_epoch, magic, crc,
+                                   *fields, records))
+    return batches
+
+
+# --- messages described as data ---------------------------------------------------------
+#
+# Each served API's request and response, field by field as the protocol guide lists
+# them: name, type, the versions that carry the field, the versions where it may be
+# null, and a tag for tagged fields. One walker encodes and decodes them all, so a test
+# can build a valid request of any served API at any version, and check that whatever
+# comes back is a well-formed response. Types:
+#   "bool" "int8" "int16" "int32" "int64" "uuid" "string" "bytes" "records"
+#   "[]int32" "[]int64" "[]string"   arrays of a primitive
+#   [Field, ...]                     an array of structs
+#   (Field, ...)                     one struct (here only tagged fields are structs)
+
+LATEST = 0x7FFF
+
+
+def version_range(spec: str) -> range:
+    """"3+", "0-12", "5" or "none", as the Kafka message definitions write them."""
+    if spec == "none":
+        return range(0)
+    if spec.endswith("+"):
+        return range(int(spec[:-1]), LATEST + 1)
+    lo, _, hi = spec.partition("-")
+    return range(int(lo), int(hi or lo) + 1)
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    name: str
+    type: object
+    versions: range
+    nullable: range
+    tag: Optional[int]
+    default: object
+
+
+_UNSET = object()
+
+
+def F(name: str, type_: object, versions: str = "0+", nullable: str = "none",
+      tag: Optional[int] = None, default: object = _UNSET) -> Field:
+    return Field(name, type_, version_range(versions), version_range(nullable), tag, default)
+
+
+@dataclasses.dataclass(frozen=True)
+class Message:
+    name: str
+    api_key: int
+    request: tuple[Field, ...]
+    response: tuple[Field, ...]
+
+
+_PRIMITIVE_DEFAULTS = {"bool": False, "int8": 0, "int16": 0, "int32": 0, "int64": 0,
+                       "uuid": ZERO_UUID, "string": "", "bytes": b"", "records": b""}
+
+
+def _default(f: Field, version: int) -> object:
+    if f.default is not _UNSET:
+        return f.default
+    if version in f.nullable:
+        return None
+    if isinstance(f.type, list) or (isinstance(f.type, str) and f.type.startswith("[]")):
+        return []
+    if isinstance(f.type, tuple):
+        return {}
+    return _PRIMITIVE_DEFAULTS[f.type]
+
+
+def _encode_primitive(w: Writer, type_: str, v: object, compact: bool) -> None:
+    if type_ == "bool":
+        w.bool(bool(v))
+    elif type_ in ("int8", "int16", "int32", "int64"):
+        getattr(w, type_)(v)
+    elif type_ == "uuid":
+        w.uuid(v)  # type: ignore[arg-type]
+    elif type_ == "string":
+        w.nullable_string(v, compact)  # type: ignore[arg-type]
+    elif type_ in ("bytes", "records"):
+        w.nullable_bytes(v, compact)  # type: ignore[arg-type]
+    else:
+        raise ValueError(f"unknown type {type_}")
+
+
+def _encode_value(w: Writer, f: Field, version: int, flexible: bool, v: object) -> None:
+    if v is None and version not in f.nullable:
+        raise ValueError(f"{f.name} is not nullable at v{version}")
+    t = f.type
+    if isinstance(t, list):
+        w.nullable_array(v, lambda w2, item: encode_fields(w2, t, version, flexible, item),
+                         compact=flexible)
+    elif isinstance(t, tuple):
+        encode_fields(w, t, version, flexible, v)  # type: ignore[arg-type]
+    elif t.startswith("[]"):
+        w.nullable_array(v, lambda w2, item: _encode_primitive(w2, t[2:], item, flexible),
+                         compact=flexible)
+    else:
+        _encode_primitive(w, t, v, flexible)
+
+
+def encode_fields(w: Writer, fields: Iterable[Field], version: int, flexible: bool,
+                  values: dict) -> Writer:
+    """Writes `values` (field name -> value; absent fields take their defaults)."""
+    tagged: dict[int, bytes] = {}
+    known = set()
+    for f in fields:
+        known.add(f.name)
+        if version not in f.versions:
+            continue
+        if f.tag is not None:
+            if flexible and f.name in values:
+                sub = Writer()
+                _encode_value(sub, f, version, flexible, values[f.name])
+                tagged[f.tag] = sub.bytes()
+            continue
+        _encode_value(w, f, version, flexible, values.get(f.name, _default(f, version)))
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"unknown fields {sorted(unknown)}")
+    if flexible:
+        w.tagged_fields(tagged)
+    return w
+
+
+def _decode_primitive(r: Reader, type_: str, nullable: bool, compact: bool) -> object:
+    if type_ in ("bool", "int8", "int16", "int32", "int64", "uuid"):
+        return getattr(r, type_)()
+    if type_ == "string":
+        return r.nullable_string(compact) if nullable else r.string(compact)
+    if type_ in ("bytes", "records"):
+        v = r.nullable_bytes(compact)
+        if v is None and not nullable:
+            raise DecodeError(f"null in non-nullable bytes before offset {r.position}")
+        return v
+    raise ValueError(f"unknown type {type_}")
+
+
+def _decode_value(r: Reader, f: Field, version: int, flexible: bool) -> object:
+    t = f.type
+    nullable = version in f.nullable
+    if isinstance(t, list):
+        read = lambda r2: decode_fields(r2, t, version, flexible)  # noqa: E731
+    elif isinstance(t, tuple):
+        return decode_fields(r, t, version, flexible)
+    elif t.startswith("[]"):
+        read = lambda r2: _decode_primitive(r2, t[2:], False, flexible)  # noqa: E731
+    else:
+        return _decode_primitive(r, t, nullable, flexible)
+    return r.nullable_array(read, flexible) if nullable else r.array(read, flexible)
+
+
+def decode_fields(r: Reader, fields: Iterable[Field], version: int, flexible: bool) -> dict:
+    """Reads the fields present at `version`; raises DecodeError on malformed bytes.
+
+    Known tagged fields are decoded (each must fill its bytes exactly); unknown ones
+    are kept raw under "_unknown_tagged_fields".
+    """
+    fields = tuple(fields)
+    out: dict = {}
+    for f in fields:
+        if version in f.versions and f.tag is None:
+            out[f.name] = _decode_value(r, f, version, flexible)
+    if flexible:
+        tags = r.tagged_fields()
+        for f in fields:
+            if f.tag is not None and version in f.versions and f.tag in tags:
+                sub = Reader(tags.pop(f.tag))
+                out[f.name] = _decode_value(sub, f, version, flexible)
+                sub.expect_end()
+        if tags:
+            out["_unknown_tagged_fields"] = tags
+    return out
+
+
+_NODE_ENDPOINT = [F("node_id", "int32"), F("host", "string"), F("port", "int32"),
+                  F("rack", "string", nullable="0+")]
+_LEADER = (F("leader_id", "int32", default=-1), F("leader_epoch", "int32", default=-1))
+_CONFIG_RESULT = [F("error_code", "int16"), F("error_message", "string", nullable="0+"),
+                  F("resource_type", "int8"), F("resource_name", "string")]
+
+MESSAGES: dict[int, Message] = {m.api_key: m for m in [
+    Message("Produce", PRODUCE, request=(
+        F("transactional_id", "string", "3+", nullable="3+"),
+        F("acks", "int16", default=-1),
+        F("timeout_ms", "int32", default=5000),
+        F("topic_data", [
+            F("name", "string"),
+            F("partition_data", [
+                F("index", "int32"),
+                F("records", "records", nullable="0+"),
+            ]),
+        ]),
+    ), response=(
+        F("responses", [
+            F("name", "string"),
+            F("partition_responses", [
+                F("index", "int32"),
+                F("error_code", "int16"),
+                F("base_offset", "int64"),
+                F("log_append_time_ms", "int64", "2+"),
+                F("log_start_offset", "int64", "5+"),
+                F("record_errors", [
+                    F("batch_index", "int32"),
+                    F("batch_index_error_message", "string", nullable="0+"),
+                ], "8+"),
+                F("error_message", "string", "8+", nullable="8+"),
+                F("current_leader", _LEADER, "10+", tag=0),
+            ]),
+        ]),
+        F("throttle_time_ms", "int32", "1+"),
+        F("node_endpoints", _NODE_ENDPOINT, "10+", tag=0),
+    )),
+    Message("Fetch", FETCH, request=(
+        F("cluster_id", "string", "12+", nullable="12+", tag=0),
+        F("replica_id", "int32", "0-14", default=-1),
+        F("replica_state", (F("replica_id", "int32", default=-1),
+                            F("replica_epoch", "int64", default=-1)), "15+", tag=1),
+        F("max_wait_ms", "int32"),
+        F("min_bytes", "int32"),
+        F("max_bytes", "int32", "3+", default=0x7FFFFFFF),
+        F("isolation_level", "int8", "4+"),
+        F("session_id", "int32", "7+"),
+        F("session_epoch", "int32", "7+", default=-1),
+        F("topics", [
+            F("topic", "string", "0-12"),
+            F("topic_id", "uuid", "13+"),
+            F("partitions", [
+                F("partition", "int32"),
+                F("current_leader_epoch", "int32", "9+", default=-1),
+                F("fetch_offset", "int64"),
+                F("last_fetched_epoch", "int32", "12+", default=-1),
+                F("log_start_offset", "int64", "5+", default=-1),
+                F("partition_max_bytes", "int32", default=1 << 20),
+                F("replica_directory_id", "uuid", "17+", tag=0),
+            ]),
+        ]),
+        F("forgotten_topics_data", [
+            F("topic", "string", "7-12"),
+            F("topic_id", "uuid", "13+"),
+            F("partitions", "[]int32"),
+        ], "7+"),
+        F("rack_id", "string", "11+"),
+    ), response=(
+        F("throttle_time_ms", "int32", "1+"),
+        F("error_code", "int16", "7+"),
+        F("session_id", "int32", "7+"),
+        F("responses", [
+            F("topic", "string", "0-12"),
+            F("topic_id", "uuid", "13+"),
+            F("partitions", [
+                F("partition_index", "int32"),
+                F("error_code", "int16"),
+                F("high_watermark", "int64"),
+                F("last_stable_offset", "int64", "4+"),
+                F("log_start_offset", "int64", "5+"),
+                F("diverging_epoch", (F("epoch", "int32"), F("end_offset", "int64")),
+                  "12+", tag=0),
+                F("current_leader", _LEADER, "12+", tag=1),
+                F("snapshot_id", (F("end_offset", "int64"), F("epoch", "int32")),
+                  "12+", tag=2),
+                F("aborted_transactions", [F("producer_id", "int64"),
+                                           F("first_offset", "int64")],
+                  "4+", nullable="4+"),
+                F("preferred_read_replica", "int32", "11+"),
+                F("records", "records", nullable="0+"),
+            ]),
+        ]),
+        F("node_endpoints", _NODE_ENDPOINT, "16+", tag=0),
+    )),
+    Message("ListOffsets", LIST_OFFSETS, request=(
+        F("replica_id", "int32", default=-1),
+        F("isolation_level", "int8", "2+"),
+        F("topics", [
+            F("name", "string"),
+            F("partitions", [
+                F("partition_index", "int32"),
+                F("current_leader_epoch", "int32", "4+", default=-1),
+                F("timestamp", "int64"),
+                F("max_num_offsets", "int32", "0", default=1),
+            ]),
+        ]),
+        F("timeout_ms", "int32", "10+", default=5000),
+    ), response=(
+        F("throttle_time_ms", "int32", "2+"),
+        F("topics", [
+            F("name", "string"),
+            F("partitions", [
+                F("partition_index", "int32"),
+                F("error_code", "int16"),
+                F("old_style_offsets", "[]int64", "0"),
+                F("timestamp", "int64", "1+"),
+                F("offset", "int64", "1+"),
+                F("leader_epoch", "int32", "4+"),
+            ]),
+        ]),
+    )),
+    Message("Metadata", METADATA, request=(
+        F("topics", [
+            F("topic_id", "uuid", "10+"),
+            F("name", "string", nullable="10+"),
+        ], nullable="1+"),
+        F("allow_auto_topic_creation", "bool", "4+", default=True),
+        F("include_cluster_authorized_operations", "bool", "8-10"),
+        F("include_topic_authorized_operations", "bool", "8+"),
+    ), response=(
+        F("throttle_time_ms", "int32", "3+"),
+        F("brokers", [
+            F("node_id", "int32"),
+            F("host", "string"),
+            F("port", "int32"),
+            F("rack", "string", "1+", nullable="1+"),
+        ]),
+        F("cluster_id", "string", "2+", nullable="2+"),
+        F("controller_id", "int32", "1+"),
+        F("topics", [
+            F("error_code", "int16"),
+            F("name", "string", nullable="12+"),
+            F("topic_id", "uuid", "10+"),
+            F("is_internal", "bool", "1+"),
+            F("partitions", [
+                F("error_code", "int16"),
+                F("partition_index", "int32"),
+                F("leader_id", "int32"),
+                F("leader_epoch", "int32", "7+"),
+                F("replica_nodes", "[]int32"),
+                F("isr_nodes", "[]int32"),
+                F("offline_replicas", "[]int32", "5+"),
+            ]),
+            F("topic_authorized_operations", "int32", "8+"),
+        ]),
+        F("cluster_authorized_operations", "int32", "8-10"),
+    )),
+    Message("ApiVersions", API_VERSIONS, request=(
+        F("client_software_name", "string", "3+", default="atoll-tests"),
+        F("client_software_version", "string", "3+", default="1.0"),
+    ), response=(
+        F("error_code", "int16"),
+        F("api_keys", [F("api_key", "int16"), F("min_version", "int16"),
+                       F("max_version", "int16")]),
+        F("throttle_time_ms", "int32", "1+"),
+        F("supported_features", [F("name", "string"), F("min_version", "int16"),
+                                 F("max_version", "int16")], "3+", tag=0),
+        F("finalized_features_epoch", "int64", "3+", tag=1),
+        F("finalized_features", [F("name", "string"), F("max_version_level", "int16"),
+                                 F("min_version_level", "int16")], "3+", tag=2),
+        F("zk_migration_ready", "bool", "3+", tag=3),
+    )),
+    Message("CreateTopics", CREATE_TOPICS, request=(
+        F("topics", [
+            F("name", "string"),
+            F("num_partitions", "int32", default=1),
+            F("replication_factor", "int16", default=1),
+            F("assignments", [F("partition_index", "int32"), F("broker_ids", "[]int32")]),
+            F("configs", [F("name", "string"), F("value", "string", nullable="0+")]),
+        ]),
+        F("timeout_ms", "int32", default=5000),
+        F("validate_only", "bool", "1+"),
+    ), response=(
+        F("throttle_time_ms", "int32", "2+"),
+        F("topics", [
+            F("name", "string"),
+            F("topic_id", "uuid", "7+"),
+            F("error_code", "int16"),
+            F("error_message", "string", "1+", nullable="0+"),
+            F("topic_config_error_code", "int16", "5+", tag=0),
+            F("num_partitions", "int32", "5+"),
+            F("replication_factor", "int16", "5+"),
+            F("configs", [
+                F("name", "string"),
+                F("value", "string", nullable="0+"),
+                F("read_only", "bool"),
+                F("config_source", "int8"),
+                F("is_sensitive", "bool"),
+            ], "5+", nullable="5+"),
+        ]),
+    )),
+    Message("DeleteTopics", DELETE_TOPICS, request=(
+        F("topics", [F("name", "string", nullable="6+"), F("topic_id", "uuid")], "6+"),
+        F("topic_names", "[]string", "0-5"),
+        F("timeout_ms", "int32", default=5000),
+    ), response=(
+        F("throttle_time_ms", "int32", "1+"),
+        F("responses", [
+            F("name", "string", nullable="6+"),
+            F("topic_id", "uuid", "6+"),
+            F("error_code", "int16"),
+            F("error_message", "string", "5+", nullable="5+"),
+        ]),
+    )),
+    Message("DescribeConfigs", DESCRIBE_CONFIGS, request=(
+        F("resources", [
+            F("resource_type", "int8"),
+            F("resource_name", "string"),
+            F("configuration_keys", "[]string", nullable="0+"),
+        ]),
+        F("include_synonyms", "bool", "1+"),
+        F("include_documentation", "bool", "3+"),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("results", [
+            F("error_code", "int16"),
+            F("error_message", "string", nullable="0+"),
+            F("resource_type", "int8"),
+            F("resource_name", "string"),
+            F("configs", [
+                F("name", "string"),
+                F("value", "string", nullable="0+"),
+                F("read_only", "bool"),
+                F("is_default", "bool", "0"),
+                F("config_source", "int8", "1+"),
+                F("is_sensitive", "bool"),
+                F("synonyms", [F("name", "string"), F("value", "string", nullable="0+"),
+                               F("source", "int8")], "1+"),
+                F("config_type", "int8", "3+"),
+                F("documentation", "string", "3+", nullable="0+"),
+            ]),
+        ]),
+    )),
+    Message("AlterConfigs", ALTER_CONFIGS, request=(
+        F("resources", [
+            F("resource_type", "int8"),
+            F("resource_name", "string"),
+            F("configs", [F("name", "string"), F("value", "string", nullable="0+")]),
+        ]),
+        F("validate_only", "bool"),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("responses", _CONFIG_RESULT),
+    )),
+    Message("IncrementalAlterConfigs", INCREMENTAL_ALTER_CONFIGS, request=(
+        F("resources", [
+            F("resource_type", "int8"),
+            F("resource_name", "string"),
+            F("configs", [F("name", "string"), F("config_operation", "int8"),
+                          F("value", "string", nullable="0+")]),
+        ]),
+        F("validate_only", "bool"),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("responses", _CONFIG_RESULT),
+    )),
+    Message("CreatePartitions", CREATE_PARTITIONS, request=(
+        F("topics", [
+            F("name", "string"),
+            F("count", "int32"),
+            F("assignments", [F("broker_ids", "[]int32")], nullable="0+"),
+        ]),
+        F("timeout_ms", "int32", default=5000),
+        F("validate_only", "bool"),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("results", [F("name", "string"), F("error_code", "int16"),
+                      F("error_message", "string", nullable="0+")]),
+    )),
+    Message("OffsetForLeaderEpoch", OFFSET_FOR_LEADER_EPOCH, request=(
+        F("replica_id", "int32", "3+", default=-2),
+        F("topics", [
+            F("topic", "string"),
+            F("partitions", [
+                F("partition", "int32"),
+                F("current_leader_epoch", "int32", "2+", default=-1),
+                F("leader_epoch", "int32"),
+            ]),
+        ]),
+    ), response=(
+        F("throttle_time_ms", "int32", "2+"),
+        F("topics", [
+            F("topic", "string"),
+            F("partitions", [
+                F("error_code", "int16"),
+                F("partition", "int32"),
+                F("leader_epoch", "int32", "1+"),
+                F("end_offset", "int64"),
+            ]),
+        ]),
+    )),
+    Message("DeleteRecords", DELETE_RECORDS, request=(
+        F("topics", [
+            F("name", "string"),
+            F("partitions", [F("partition_index", "int32"), F("offset", "int64")]),
+        ]),
+        F("timeout_ms", "int32", default=5000),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("topics", [
+            F("name", "string"),
+            F("partitions", [F("partition_index", "int32"), F("low_watermark", "int64"),
+                             F("error_code", "int16")]),
+        ]),
+    )),
+    Message("DescribeCluster", DESCRIBE_CLUSTER, request=(
+        F("include_cluster_authorized_operations", "bool"),
+        F("endpoint_type", "int8", "1+", default=1),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("error_code", "int16"),
+        F("error_message", "string", nullable="0+"),
+        F("endpoint_type", "int8", "1+"),
+        F("cluster_id", "string"),
+        F("controller_id", "int32"),
+        F("brokers", [F("broker_id", "int32"), F("host", "string"), F("port", "int32"),
+                      F("rack", "string", nullable="0+")]),
+        F("cluster_authorized_operations", "int32"),
+    )),
+]}
+
+
+def encode_body(api_key: int, version: int, values: dict) -> Writer:
+    """A request body; the Writer also tells where its length prefixes are."""
+    return encode_fields(Writer(), MESSAGES[api_key].request, version,
+                         is_flexible(api_key, version), values)
+
+
+def decode_body(api_key: int, version: int, r: Reader) -> dict:
+    """A whole response body (after its header); trailing bytes are an error."""
+    out = decode_fields(r, MESSAGES[api_key].response, version, is_flexible(api_key, version))
+    r.expect_end()
+    return out
+
+
 # --- connection ---------------------------------------------------------------------
 
 
@@ -499,6 +1249,15 @@ class KafkaConnection:
         self._next_correlation_id = 1
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    @classmethod
+    def over(cls, sock: socket.socket, timeout: float = DEFAULT_TIMEOUT_S,
+             client_id: Optional[str] = DEFAULT_CLIENT_ID) -> "KafkaConnection":
+        """Speaks over a socket that is already connected (and now belongs to it)."""
+        conn = cls.__new__(cls)
+        conn.timeout, conn.client_id, conn._next_correlation_id = timeout, client_id, 1
+        conn.sock = sock
+        return conn
 
     def __enter__(self) -> "KafkaConnection":
         return self
@@ -607,3 +1366,8 @@ class KafkaConnection:
         resp = decode_metadata_response(r, version)
         r.expect_end()
         return resp
+
+    def call(self, api_key: int, version: int, values: dict) -> dict:
+        """Sends a request described by MESSAGES and returns its decoded response."""
+        cid = self.send_request(api_key, version, encode_body(api_key, version, values).bytes())
+        return decode_body(api_key, version, self.recv_response(api_key, version, cid))

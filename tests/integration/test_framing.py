@@ -192,13 +192,8 @@ def test_random_bodies_behind_valid_headers_are_answered_or_dropped(broker):
         with broker.connect(timeout=3) as conn:
             cid = conn.send_request(api_key, version, body)
             r = read_answer_or_eof(conn, cid, api_key, version)
-            if r is not None and api_key == kw.API_VERSIONS:
-                resp = kw.decode_api_versions_response(r, version)
-                r.expect_end()
-            elif r is not None:
-                resp = kw.decode_metadata_response(r, version)
-                r.expect_end()
-                assert resp.brokers
+            if r is not None:  # an answer must be a whole, well-formed response
+                kw.decode_body(api_key, version, r)
     assert_still_served(broker, bystanders)
 
 
