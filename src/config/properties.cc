@@ -147,6 +147,22 @@ const property_definition connections_max_idle_ms_def{
     .max = int64_max,
 };
 
+const property_definition queued_max_request_bytes_def{
+    .name = "queued.max.request.bytes",
+    .kind = value_kind::integer,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "The memory requests may hold at once, shared evenly "
+                     "between the node's shards: request bodies being served "
+                     "and the records fetches read for their responses. A "
+                     "request that finds it spent waits, and its connection "
+                     "reads nothing more until then, which slows the client "
+                     "down instead of growing the node.",
+    .default_value = int64_t{1073741824},
+    .min = 1048576,
+    .max = int64_max,
+};
+
 const property_definition max_incremental_fetch_session_cache_slots_def{
     .name = "max.incremental.fetch.session.cache.slots",
     .kind = value_kind::integer,
@@ -353,6 +369,7 @@ const std::array registry{
     &socket_request_max_bytes_def,
     &shutdown_grace_ms_def,
     &connections_max_idle_ms_def,
+    &queued_max_request_bytes_def,
     &max_incremental_fetch_session_cache_slots_def,
     &min_incremental_fetch_session_eviction_ms_def,
     &auto_create_topics_enable_def,
@@ -397,6 +414,7 @@ const property<std::string> log_level{log_level_def};
 const property<int64_t> socket_request_max_bytes{socket_request_max_bytes_def};
 const property<int64_t> shutdown_grace_ms{shutdown_grace_ms_def};
 const property<int64_t> connections_max_idle_ms{connections_max_idle_ms_def};
+const property<int64_t> queued_max_request_bytes{queued_max_request_bytes_def};
 const property<int64_t> max_incremental_fetch_session_cache_slots{
     max_incremental_fetch_session_cache_slots_def};
 const property<int64_t> min_incremental_fetch_session_eviction_ms{

@@ -18,6 +18,7 @@ extern const property<std::string> log_level;
 extern const property<int64_t> socket_request_max_bytes;
 extern const property<int64_t> shutdown_grace_ms;
 extern const property<int64_t> connections_max_idle_ms;
+extern const property<int64_t> queued_max_request_bytes;
 extern const property<int64_t> max_incremental_fetch_session_cache_slots;
 extern const property<int64_t> min_incremental_fetch_session_eviction_ms;
 

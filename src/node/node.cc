@@ -10,6 +10,7 @@
 #include "kafka/server/fetch_waiters.h"
 #include "kafka/server/server.h"
 #include "node/data_dir.h"
+#include "runtime/memory_budget.h"
 #include "runtime/smp.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -89,13 +90,16 @@ struct shard_state {
 class services {
 public:
     services(kafka::server_config k, kafka::backend settings, std::string data_dir,
-             storage::log_config defaults, kafka::fetch_session_cache::limits sessions)
+             storage::log_config defaults, kafka::fetch_session_cache::limits sessions,
+             size_t memory_per_shard)
       : _kafka_config(std::move(k))
       , _settings(std::move(settings))
       , _data_dir(std::move(data_dir))
       , _defaults(defaults)
       , _session_limits(sessions)
+      , _memory_per_shard(memory_per_shard)
       , _shards(runtime::smp::instance().count())
+      , _memory(runtime::smp::instance().count())
       , _fetch_sessions(runtime::smp::instance().count())
       , _kafka(runtime::smp::instance().count()) {
         // They outlive the shards' work: an append on one shard may post a
@@ -135,20 +139,22 @@ public:
             waiters.push_back(w.get());
         }
         // Named: see CONTRIBUTING.md, "Coroutines".
-        auto make_servers =
-            runtime::invoke_on_all([this, partitions, waiters](runtime::shard_id id) {
-                _fetch_sessions[id()] = std::make_unique<kafka::fetch_session_cache>(
-                    _session_limits, id(), runtime::smp::instance().count(),
-                    std::random_device{}());
-                auto b = _settings;
-                b.topics = &_shards[id()]->topics;
-                b.partitions = partitions;
-                b.controller = _controller.get();
-                b.fetch_sessions = _fetch_sessions[id()].get();
-                b.waiting_fetches = waiters;
-                _kafka[id()] =
-                    std::make_unique<kafka::server>(_kafka_config, std::move(b));
-            });
+        auto make_servers = runtime::invoke_on_all([this, partitions,
+                                                    waiters](runtime::shard_id id) {
+            _memory[id()] = std::make_unique<runtime::memory_budget>(
+                runtime::smp::instance().context(id).get_executor(), _memory_per_shard);
+            _fetch_sessions[id()] = std::make_unique<kafka::fetch_session_cache>(
+                _session_limits, id(), runtime::smp::instance().count(),
+                std::random_device{}());
+            auto b = _settings;
+            b.topics = &_shards[id()]->topics;
+            b.partitions = partitions;
+            b.controller = _controller.get();
+            b.memory = _memory[id()].get();
+            b.fetch_sessions = _fetch_sessions[id()].get();
+            b.waiting_fetches = waiters;
+            _kafka[id()] = std::make_unique<kafka::server>(_kafka_config, std::move(b));
+        });
         co_await std::move(make_servers);
         // Shard 0 listens and hands connections to every shard's server.
         std::vector<kafka::server*> servers;
@@ -233,8 +239,10 @@ private:
     std::string _data_dir;
     storage::log_config _defaults;
     kafka::fetch_session_cache::limits _session_limits;
+    size_t _memory_per_shard;
     // One per shard, each created, used and destroyed on its own shard.
     std::vector<std::unique_ptr<shard_state>> _shards;
+    std::vector<std::unique_ptr<runtime::memory_budget>> _memory;
     std::unique_ptr<cluster::controller> _controller;
     std::vector<std::unique_ptr<kafka::fetch_session_cache>> _fetch_sessions;
     std::vector<std::unique_ptr<kafka::fetch_waiters>> _fetch_waiters;
@@ -279,7 +287,9 @@ int run(const config::property_set& cfg) {
     runtime::smp shards({.count = static_cast<unsigned>(cfg.get(props::smp)),
                          .pin = cfg.get(props::pin_shards)});
     services svc(kafka_config(cfg, *dir), backend_settings(cfg), dir->path(),
-                 log_defaults(cfg), fetch_session_limits(cfg));
+                 log_defaults(cfg), fetch_session_limits(cfg),
+                 static_cast<size_t>(cfg.get(props::queued_max_request_bytes))
+                     / shards.count());
     int exit_code = 0;
     boost::asio::co_spawn(shards.context(runtime::shard_id(0)),
                           run_until_signal(svc, exit_code), boost::asio::detached);

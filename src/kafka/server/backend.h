@@ -7,6 +7,10 @@ namespace config {
 class property_set;
 } // namespace config
 
+namespace runtime {
+class memory_budget;
+} // namespace runtime
+
 namespace cluster {
 class controller;
 class partition_manager;
@@ -31,6 +35,8 @@ struct backend {
     // The node's configuration, read-only for the node's lifetime (so any
     // shard may read it): broker values and topic defaults.
     const config::property_set* node_config{nullptr};
+    // This shard's share of queued.max.request.bytes.
+    runtime::memory_budget* memory{nullptr};
     // This shard's incremental fetch sessions.
     fetch_session_cache* fetch_sessions{nullptr};
     // Every shard's waiting fetches, indexed by shard id: an append wakes

@@ -109,6 +109,10 @@ runtime::awaitable<bool> connection::serve_one() {
                  _peer, size, cfg.max_request_bytes);
         co_return false;
     }
+    // The request's bytes count against the shard's memory budget until its
+    // response is written; while the budget is spent, this connection reads
+    // no further and TCP slows the client down.
+    auto held = co_await _server.node().memory->wait_for(static_cast<size_t>(size));
     // One buffer per request: the record batches a request carries are
     // shared out of it (to the log, to replicas), never copied.
     std::shared_ptr<uint8_t[]> buffer(new uint8_t[static_cast<size_t>(size)]);
@@ -121,7 +125,9 @@ runtime::awaitable<bool> connection::serve_one() {
     int32_t correlation_id = 0;
     int16_t header_version = 0;
     bool respond = true;
-    auto body = co_await dispatch(frame, correlation_id, header_version, respond);
+    runtime::memory_budget::units response_memory;
+    auto body = co_await dispatch(frame, correlation_id, header_version, respond,
+                                  response_memory);
     if (!body) {
         co_return false;
     }
@@ -134,7 +140,8 @@ runtime::awaitable<bool> connection::serve_one() {
 
 runtime::awaitable<std::optional<base::iobuf>> connection::dispatch(
     const base::iobuf& frame, int32_t& correlation_id,
-    int16_t& response_header_version_out, bool& respond_out) {
+    int16_t& response_header_version_out, bool& respond_out,
+    runtime::memory_budget::units& response_memory) {
     if (frame.size_bytes() < fixed_header_bytes) {
         log.warn("closing connection from {}: request of {} bytes has no header", _peer,
                  frame.size_bytes());
@@ -172,6 +179,7 @@ runtime::awaitable<std::optional<base::iobuf>> connection::dispatch(
     request_context ctx{header, r, _server.config(), _server.node()};
     auto body = co_await api->serve(ctx);
     respond_out = ctx.respond;
+    response_memory = std::move(ctx.response_memory);
     if (!body) {
         log.warn("closing connection from {}: malformed {} v{} request: {}", _peer,
                  api->name, version, r.error());

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "base/iobuf.h"
+#include "runtime/memory_budget.h"
 #include "runtime/smp.h"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -35,7 +36,8 @@ private:
     runtime::awaitable<bool> serve_one();
     runtime::awaitable<std::optional<base::iobuf>> dispatch(
         const base::iobuf& frame, int32_t& correlation_id,
-        int16_t& response_header_version, bool& respond);
+        int16_t& response_header_version, bool& respond,
+        runtime::memory_budget::units& response_memory);
     runtime::awaitable<void> write_response(int32_t correlation_id,
                                             int16_t header_version, base::iobuf body);
 

@@ -5,6 +5,7 @@
 #include "kafka/protocol/wire.h"
 #include "kafka/server/backend.h"
 #include "kafka/server/server_config.h"
+#include "runtime/memory_budget.h"
 #include "runtime/smp.h"
 
 #include <optional>
@@ -20,6 +21,8 @@ struct request_context {
     // Cleared by a handler whose request gets no response (Produce with
     // acks=0).
     bool respond{true};
+    // Memory the response holds (a fetch's records) until it is written.
+    runtime::memory_budget::units response_memory;
 
     int16_t version() const { return header.api_version; }
 };

@@ -24,6 +24,9 @@ using partition_out = protocol::fetch_response::partition_data;
 
 // Topic IDs replace names in Fetch from v13.
 constexpr int16_t first_topic_id_version = 13;
+// A fetch that finds the shard's memory budget spent waits for this much
+// (or its max_bytes, if less) rather than for all it may read.
+constexpr size_t min_reservation_bytes = size_t{1} << 20;
 
 // One partition's read, sent to the shard that owns it.
 struct read_job {
@@ -118,7 +121,9 @@ public:
     // One pass over every partition, shard by shard with the byte budget
     // carried across; returns the record bytes found.
     runtime::awaitable<size_t> read() {
-        size_t budget = static_cast<size_t>(std::max(_request.max_bytes, 0));
+        // What this pass read before goes; the budget bounds the new read.
+        _memory.release();
+        auto budget = co_await reserve_memory();
         size_t found = 0;
         for (auto& [owner, jobs] : _by_shard) {
             auto task = read_on_owner(_ctx.node, owner, jobs,
@@ -128,8 +133,15 @@ public:
                 found += take(jobs[i].index, std::move(results[i]));
             }
         }
+        // Held until the response is written; a first batch larger than
+        // the reservation overdraws it.
+        _memory.resize(found);
         co_return found;
     }
+
+    // The memory the response will hold, for the connection to keep until
+    // it is written.
+    runtime::memory_budget::units take_memory() { return std::move(_memory); }
 
     bool any_error() const {
         return std::any_of(_outs.begin(), _outs.end(),
@@ -148,6 +160,19 @@ public:
     std::vector<partition_out>& outs() { return _outs; }
 
 private:
+    // Reserves what the shard's memory budget has free, up to max_bytes;
+    // with nothing free, waits for a slice of it.
+    runtime::awaitable<size_t> reserve_memory() {
+        auto wanted = static_cast<size_t>(std::max(_request.max_bytes, 0));
+        auto& budget = *_ctx.node.memory;
+        _memory = budget.take_up_to(wanted);
+        if (_memory.size() == 0 && wanted > 0) {
+            auto waited = budget.wait_for(std::min(wanted, min_reservation_bytes));
+            _memory = co_await std::move(waited);
+        }
+        co_return _memory.size();
+    }
+
     // Resolves each partition's topic and owner shard once; those that do
     // not exist are answered now and never read.
     void plan() {
@@ -214,6 +239,7 @@ private:
     std::vector<partition_out> _outs;
     // Jobs per owner shard, shards in the order their first partition comes.
     std::vector<std::pair<runtime::shard_id, std::vector<read_job>>> _by_shard;
+    runtime::memory_budget::units _memory;
 };
 
 // Reads until min_bytes are found, an error turns up or max_wait_ms is up.
@@ -309,6 +335,7 @@ result fetch(request_context& ctx) {
         response.session_id = session.session->id();
     }
     build_response(session.partitions, outs, include, response);
+    ctx.response_memory = reader.take_memory();
     co_return encode_response(response, ctx.version());
 }
 
