@@ -2,14 +2,12 @@
 #include "cluster/topic_table.h"
 #include "kafka/protocol/error_code.h"
 #include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/leadership.h"
 #include "kafka/server/handlers/partition_calls.h"
 #include "storage/log_manager.h"
 
 namespace kafka::handlers {
 namespace {
-
-// A single node's leader epoch until Raft brings terms.
-constexpr int32_t current_epoch = 0;
 
 struct epoch_end {
     error_code error{error_code::none};
@@ -32,18 +30,19 @@ result offset_for_leader_epoch(request_context& ctx) {
         for (const auto& p : t.partitions) {
             auto& out = topic_out.partitions.emplace_back();
             out.partition = p.partition;
-            if (meta == nullptr || p.partition < 0 || p.partition >= meta->partitions) {
+            if (!has_partition(meta, p.partition)) {
                 out.error_code =
                     static_cast<int16_t>(error_code::unknown_topic_or_partition);
                 continue;
             }
             // KIP-320: a client that knows a newer epoch than ours, or an
             // older one, is told so rather than answered.
-            if (p.current_leader_epoch > current_epoch) {
+            if (p.current_leader_epoch > single_node_leader_epoch) {
                 out.error_code = static_cast<int16_t>(error_code::unknown_leader_epoch);
                 continue;
             }
-            if (p.current_leader_epoch >= 0 && p.current_leader_epoch < current_epoch) {
+            if (p.current_leader_epoch >= 0
+                && p.current_leader_epoch < single_node_leader_epoch) {
                 out.error_code = static_cast<int16_t>(error_code::fenced_leader_epoch);
                 continue;
             }
