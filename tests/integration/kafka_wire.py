@@ -7,7 +7,7 @@ Layout:
   - constants: API keys, error codes, which versions are flexible
   - Writer / Reader: primitive types (ints, varints, strings, arrays, tagged fields)
   - request/response headers and framing
-  - message codecs: ApiVersions (18), Metadata (3)
+  - message codecs: ApiVersions (18), Metadata (3), DescribeLogDirs (35)
   - KafkaConnection: a blocking socket that speaks framed requests, with timeouts
 """
 
@@ -36,9 +36,10 @@ DELETE_RECORDS = 21
 OFFSET_FOR_LEADER_EPOCH = 23
 DESCRIBE_CONFIGS = 32
 ALTER_CONFIGS = 33
+DESCRIBE_LOG_DIRS = 35
 CREATE_PARTITIONS = 37
-DESCRIBE_CLUSTER = 60
 INCREMENTAL_ALTER_CONFIGS = 44
+DESCRIBE_CLUSTER = 60
 
 # Error codes
 NONE = 0
@@ -56,6 +57,7 @@ FIRST_FLEXIBLE_VERSION = {
     DELETE_RECORDS: 2,
     OFFSET_FOR_LEADER_EPOCH: 4,
     DESCRIBE_CLUSTER: 0,
+    DESCRIBE_LOG_DIRS: 2,
 }
 
 ZERO_UUID = bytes(16)
@@ -483,6 +485,100 @@ def decode_metadata_response(r: Reader, version: int) -> MetadataResponse:
                             topics, cluster_ops)
 
 
+def topic_partitions_writer(flexible: bool) -> Callable[[Writer, tuple[str, list[int]]], None]:
+    """Writes a (topic, [partition numbers]) entry, as DescribeLogDirs requests hold
+    them."""
+    def write(w: Writer, item: tuple[str, list[int]]) -> None:
+        w.string(item[0], compact=flexible)
+        w.array(item[1], Writer.int32, compact=flexible)
+        if flexible:
+            w.tagged_fields()
+    return write
+
+
+# --- DescribeLogDirs (key 35) -----------------------------------------------------------
+
+
+@dataclasses.dataclass
+class LogDirPartition:
+    partition_index: int
+    partition_size: int
+    offset_lag: int
+    is_future_key: bool
+
+
+@dataclasses.dataclass
+class LogDirTopic:
+    name: str
+    partitions: list[LogDirPartition]
+
+
+@dataclasses.dataclass
+class LogDirResult:
+    error_code: int
+    log_dir: str
+    topics: list[LogDirTopic]
+    total_bytes: Optional[int]  # v4+
+    usable_bytes: Optional[int]  # v4+
+
+    def sizes(self) -> dict[tuple[str, int], int]:
+        """(topic, partition) -> partition_size."""
+        return {(t.name, p.partition_index): p.partition_size
+                for t in self.topics for p in t.partitions}
+
+
+@dataclasses.dataclass
+class DescribeLogDirsResponse:
+    throttle_time_ms: int
+    error_code: Optional[int]  # v3+
+    results: list[LogDirResult]
+
+
+def encode_describe_log_dirs_request(version: int,
+                                     topics: Optional[dict[str, list[int]]]) -> bytes:
+    """topics=None asks for every partition; otherwise topic -> partition numbers."""
+    flexible = is_flexible(DESCRIBE_LOG_DIRS, version)
+    w = Writer().nullable_array(None if topics is None else list(topics.items()),
+                                topic_partitions_writer(flexible), compact=flexible)
+    if flexible:
+        w.tagged_fields()
+    return w.bytes()
+
+
+def decode_describe_log_dirs_response(r: Reader, version: int) -> DescribeLogDirsResponse:
+    flexible = is_flexible(DESCRIBE_LOG_DIRS, version)
+
+    def partition(r: Reader) -> LogDirPartition:
+        p = LogDirPartition(r.int32(), r.int64(), r.int64(), r.bool())
+        if flexible:
+            r.tagged_fields()
+        return p
+
+    def topic(r: Reader) -> LogDirTopic:
+        t = LogDirTopic(r.string(compact=flexible), r.array(partition, compact=flexible))
+        if flexible:
+            r.tagged_fields()
+        return t
+
+    def result(r: Reader) -> LogDirResult:
+        res = LogDirResult(
+            error_code=r.int16(),
+            log_dir=r.string(compact=flexible),
+            topics=r.array(topic, compact=flexible),
+            total_bytes=r.int64() if version >= 4 else None,
+            usable_bytes=r.int64() if version >= 4 else None)
+        if flexible:
+            r.tagged_fields()
+        return res
+
+    throttle_time_ms = r.int32()
+    error_code = r.int16() if version >= 3 else None
+    results = r.array(result, compact=flexible)
+    if flexible:
+        r.tagged_fields()
+    return DescribeLogDirsResponse(throttle_time_ms, error_code, results)
+
+
 # --- connection ---------------------------------------------------------------------
 
 
@@ -607,3 +703,14 @@ class KafkaConnection:
         resp = decode_metadata_response(r, version)
         r.expect_end()
         return resp
+
+    def describe_log_dirs(self, version: int = 4,
+                          topics: Optional[dict[str, list[int]]] = None
+                          ) -> DescribeLogDirsResponse:
+        cid = self.send_request(DESCRIBE_LOG_DIRS, version,
+                                encode_describe_log_dirs_request(version, topics))
+        r = self.recv_response(DESCRIBE_LOG_DIRS, version, cid)
+        resp = decode_describe_log_dirs_response(r, version)
+        r.expect_end()
+        return resp
+
