@@ -2,7 +2,7 @@
 
 from kafka_wire import (ALTER_CONFIGS, API_VERSIONS, CREATE_PARTITIONS, CREATE_TOPICS,
                         DELETE_RECORDS, DELETE_TOPICS, DESCRIBE_CLUSTER, DESCRIBE_CONFIGS,
-                        DESCRIBE_LOG_DIRS, FETCH,
+                        DESCRIBE_LOG_DIRS, ELECT_LEADERS, FETCH,
                         INCREMENTAL_ALTER_CONFIGS, LIST_OFFSETS, METADATA,
                         OFFSET_FOR_LEADER_EPOCH, PRODUCE)
 
@@ -23,6 +23,7 @@ SUPPORTED_APIS: dict[int, tuple[int, int]] = {
     ALTER_CONFIGS: (0, 2),
     INCREMENTAL_ALTER_CONFIGS: (0, 1),
     DESCRIBE_LOG_DIRS: (1, 4),  # v0 removed in Kafka 4.0 (KIP-896)
+    ELECT_LEADERS: (0, 2),
 }
 
 

@@ -7,7 +7,8 @@ Layout:
   - constants: API keys, error codes, which versions are flexible
   - Writer / Reader: primitive types (ints, varints, strings, arrays, tagged fields)
   - request/response headers and framing
-  - message codecs: ApiVersions (18), Metadata (3), DescribeLogDirs (35)
+  - message codecs: ApiVersions (18), Metadata (3), DescribeLogDirs (35),
+    ElectLeaders (43)
   - KafkaConnection: a blocking socket that speaks framed requests, with timeouts
 """
 
@@ -38,6 +39,7 @@ DESCRIBE_CONFIGS = 32
 ALTER_CONFIGS = 33
 DESCRIBE_LOG_DIRS = 35
 CREATE_PARTITIONS = 37
+ELECT_LEADERS = 43
 INCREMENTAL_ALTER_CONFIGS = 44
 DESCRIBE_CLUSTER = 60
 
@@ -46,6 +48,7 @@ NONE = 0
 UNKNOWN_TOPIC_OR_PARTITION = 3
 UNSUPPORTED_VERSION = 35
 INVALID_REQUEST = 42
+ELECTION_NOT_NEEDED = 84
 
 # First flexible version (compact encodings, tagged fields) of each API we speak.
 FIRST_FLEXIBLE_VERSION = {
@@ -58,6 +61,7 @@ FIRST_FLEXIBLE_VERSION = {
     OFFSET_FOR_LEADER_EPOCH: 4,
     DESCRIBE_CLUSTER: 0,
     DESCRIBE_LOG_DIRS: 2,
+    ELECT_LEADERS: 2,
 }
 
 ZERO_UUID = bytes(16)
@@ -486,8 +490,8 @@ def decode_metadata_response(r: Reader, version: int) -> MetadataResponse:
 
 
 def topic_partitions_writer(flexible: bool) -> Callable[[Writer, tuple[str, list[int]]], None]:
-    """Writes a (topic, [partition numbers]) entry, as DescribeLogDirs requests hold
-    them."""
+    """Writes a (topic, [partition numbers]) entry, as DescribeLogDirs and ElectLeaders
+    requests hold them."""
     def write(w: Writer, item: tuple[str, list[int]]) -> None:
         w.string(item[0], compact=flexible)
         w.array(item[1], Writer.int32, compact=flexible)
@@ -577,6 +581,68 @@ def decode_describe_log_dirs_response(r: Reader, version: int) -> DescribeLogDir
     if flexible:
         r.tagged_fields()
     return DescribeLogDirsResponse(throttle_time_ms, error_code, results)
+
+
+# --- ElectLeaders (key 43) -------------------------------------------------------------
+
+PREFERRED_ELECTION = 0
+UNCLEAN_ELECTION = 1
+
+
+@dataclasses.dataclass
+class ElectionResult:
+    partition_id: int
+    error_code: int
+    error_message: Optional[str]
+
+
+@dataclasses.dataclass
+class ElectLeadersResponse:
+    throttle_time_ms: int
+    error_code: Optional[int]  # v1+
+    results: list[tuple[str, list[ElectionResult]]]  # (topic, partitions), in wire order
+
+    def by_partition(self) -> dict[tuple[str, int], ElectionResult]:
+        return {(topic, p.partition_id): p for topic, ps in self.results for p in ps}
+
+
+def encode_elect_leaders_request(version: int,
+                                 topic_partitions: Optional[list[tuple[str, list[int]]]],
+                                 election_type: int = PREFERRED_ELECTION,
+                                 timeout_ms: int = 60000) -> bytes:
+    """topic_partitions=None asks for every partition."""
+    flexible = is_flexible(ELECT_LEADERS, version)
+    w = Writer()
+    if version >= 1:
+        w.int8(election_type)
+    w.nullable_array(topic_partitions, topic_partitions_writer(flexible), compact=flexible)
+    w.int32(timeout_ms)
+    if flexible:
+        w.tagged_fields()
+    return w.bytes()
+
+
+def decode_elect_leaders_response(r: Reader, version: int) -> ElectLeadersResponse:
+    flexible = is_flexible(ELECT_LEADERS, version)
+
+    def partition(r: Reader) -> ElectionResult:
+        p = ElectionResult(r.int32(), r.int16(), r.nullable_string(compact=flexible))
+        if flexible:
+            r.tagged_fields()
+        return p
+
+    def topic(r: Reader) -> tuple[str, list[ElectionResult]]:
+        t = (r.string(compact=flexible), r.array(partition, compact=flexible))
+        if flexible:
+            r.tagged_fields()
+        return t
+
+    throttle_time_ms = r.int32()
+    error_code = r.int16() if version >= 1 else None
+    results = r.array(topic, compact=flexible)
+    if flexible:
+        r.tagged_fields()
+    return ElectLeadersResponse(throttle_time_ms, error_code, results)
 
 
 # --- connection ---------------------------------------------------------------------
@@ -711,6 +777,16 @@ class KafkaConnection:
                                 encode_describe_log_dirs_request(version, topics))
         r = self.recv_response(DESCRIBE_LOG_DIRS, version, cid)
         resp = decode_describe_log_dirs_response(r, version)
+        r.expect_end()
+        return resp
+
+    def elect_leaders(self, version: int = 2,
+                      topic_partitions: Optional[list[tuple[str, list[int]]]] = None,
+                      election_type: int = PREFERRED_ELECTION) -> ElectLeadersResponse:
+        cid = self.send_request(ELECT_LEADERS, version, encode_elect_leaders_request(
+            version, topic_partitions, election_type))
+        r = self.recv_response(ELECT_LEADERS, version, cid)
+        resp = decode_elect_leaders_response(r, version)
         r.expect_end()
         return resp
 

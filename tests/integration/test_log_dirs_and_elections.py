@@ -1,6 +1,7 @@
-"""DescribeLogDirs (35) over the raw protocol: the Debian clients here have no call for
-it (kafka-python 2.0.2 has no describe_log_dirs). Sizes are checked against the segment
-files on disk, after records were written by kcat."""
+"""DescribeLogDirs (35) and ElectLeaders (43) over the raw protocol: the Debian clients
+here have no call for either (librdkafka 2.0.2 has no ElectLeaders, kafka-python 2.0.2
+no describe_log_dirs). Sizes are checked against the segment files on disk, after
+records were written by kcat."""
 
 import json
 import os
@@ -16,6 +17,7 @@ from test_clients import KCAT, run_python_client
 # Topics exist only when a test creates them.
 BROKER_ARGS = ("--set", "auto.create.topics.enable=false")
 
+ELECTION_NOT_NEEDED_MESSAGE = "Leader election not needed for topic partition."
 
 CREATE_TOPICS = """
     import json, sys
@@ -151,3 +153,62 @@ def test_describe_log_dirs_names_a_relative_data_dir_absolutely(launcher):
         result = single_dir(conn.describe_log_dirs(4), 4)
     assert result.log_dir == str(broker.workdir / "data-here")
     assert os.path.isabs(result.log_dir)
+
+
+# --- ElectLeaders -------------------------------------------------------------------------
+
+
+# v0 has no election type: it elects preferred leaders.
+@pytest.mark.parametrize("version,election_type", [
+    (v, kind) for v in versions_of(kw.ELECT_LEADERS)
+    for kind in (kw.PREFERRED_ELECTION, kw.UNCLEAN_ELECTION)
+    if v >= 1 or kind == kw.PREFERRED_ELECTION])
+def test_elect_leaders_answers_each_partition_as_kafka_does(broker, version, election_type):
+    topic = f"elect-v{version}-{election_type}"
+    create_topics(broker, {topic: 3})
+    with broker.connect() as conn:
+        resp = conn.elect_leaders(version, [(topic, [2, 0, 3, -1]), ("no-such", [0])],
+                                  election_type)
+    assert resp.throttle_time_ms == 0
+    assert resp.error_code == (kw.NONE if version >= 1 else None)
+    # Topics and partitions in request order. The node is the only replica, so the
+    # preferred leader and a live one already: no election needed.
+    assert resp.results == [
+        (topic, [kw.ElectionResult(2, kw.ELECTION_NOT_NEEDED, ELECTION_NOT_NEEDED_MESSAGE),
+                 kw.ElectionResult(0, kw.ELECTION_NOT_NEEDED, ELECTION_NOT_NEEDED_MESSAGE),
+                 kw.ElectionResult(3, kw.UNKNOWN_TOPIC_OR_PARTITION,
+                                   f"No such partition as {topic}-3"),
+                 kw.ElectionResult(-1, kw.UNKNOWN_TOPIC_OR_PARTITION,
+                                   f"No such partition as {topic}--1")]),
+        ("no-such", [kw.ElectionResult(0, kw.UNKNOWN_TOPIC_OR_PARTITION,
+                                       "No such topic as no-such")]),
+    ]
+
+
+def test_elect_leaders_for_every_partition_lists_none_that_needed_it(launcher):
+    broker = launcher.start("--set", "auto.create.topics.enable=false")
+    create_topics(broker, {"all-a": 2, "all-b": 1})
+    with broker.connect() as conn:
+        for version in versions_of(kw.ELECT_LEADERS):
+            resp = conn.elect_leaders(version, None)
+            # Kafka's controller lists every topic, with only the partitions whose
+            # election was needed: none.
+            assert resp.results == [("all-a", []), ("all-b", [])], version
+            assert resp.error_code == (kw.NONE if version >= 1 else None)
+        # Leadership is as it was.
+        md = conn.metadata(12, topics=["all-a", "all-b"], allow_auto_topic_creation=False)
+    for t in md.topics:
+        assert all((p.leader_id, p.leader_epoch) == (broker.node_id, 0) for p in t.partitions)
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_elect_leaders_refuses_an_unknown_election_type(broker, version):
+    create_topics(broker, {f"elect-bad-{version}": 1})
+    with broker.connect() as conn:
+        resp = conn.elect_leaders(version, [(f"elect-bad-{version}", [0, 5])], election_type=2)
+        # The connection stays usable.
+        assert conn.elect_leaders(version, []).results == []
+    assert resp.error_code == kw.INVALID_REQUEST
+    assert resp.results == [(f"elect-bad-{version}", [
+        kw.ElectionResult(0, kw.INVALID_REQUEST, "Unknown election type 2"),
+        kw.ElectionResult(5, kw.INVALID_REQUEST, "Unknown election type 2")])]

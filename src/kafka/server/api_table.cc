@@ -32,6 +32,7 @@ constexpr handler_row handler_rows[] = {
     {key::delete_records, handlers::delete_records},
     {key::describe_cluster, handlers::describe_cluster},
     {key::describe_log_dirs, handlers::describe_log_dirs},
+    {key::elect_leaders, handlers::elect_leaders},
 };
 
 // Where Kafka 4.0 advertises less than the definitions cover: the old
