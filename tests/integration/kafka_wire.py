@@ -8,7 +8,7 @@ Layout:
   - Writer / Reader: primitive types (ints, varints, strings, arrays, tagged fields)
   - request/response headers and framing
   - message codecs: ApiVersions (18), Metadata (3), DescribeLogDirs (35),
-    ElectLeaders (43)
+    ElectLeaders (43), DescribeTopicPartitions (75)
   - KafkaConnection: a blocking socket that speaks framed requests, with timeouts
 """
 
@@ -42,10 +42,12 @@ CREATE_PARTITIONS = 37
 ELECT_LEADERS = 43
 INCREMENTAL_ALTER_CONFIGS = 44
 DESCRIBE_CLUSTER = 60
+DESCRIBE_TOPIC_PARTITIONS = 75
 
 # Error codes
 NONE = 0
 UNKNOWN_TOPIC_OR_PARTITION = 3
+INVALID_TOPIC_EXCEPTION = 17
 UNSUPPORTED_VERSION = 35
 INVALID_REQUEST = 42
 ELECTION_NOT_NEEDED = 84
@@ -62,6 +64,7 @@ FIRST_FLEXIBLE_VERSION = {
     DESCRIBE_CLUSTER: 0,
     DESCRIBE_LOG_DIRS: 2,
     ELECT_LEADERS: 2,
+    DESCRIBE_TOPIC_PARTITIONS: 0,
 }
 
 ZERO_UUID = bytes(16)
@@ -645,6 +648,97 @@ def decode_elect_leaders_response(r: Reader, version: int) -> ElectLeadersRespon
     return ElectLeadersResponse(throttle_time_ms, error_code, results)
 
 
+# --- DescribeTopicPartitions (key 75, v0 only, flexible) ---------------------------------
+
+
+@dataclasses.dataclass
+class TopicPartitionsPartition:
+    error_code: int
+    partition_index: int
+    leader_id: int
+    leader_epoch: int
+    replica_nodes: list[int]
+    isr_nodes: list[int]
+    eligible_leader_replicas: Optional[list[int]]
+    last_known_elr: Optional[list[int]]
+    offline_replicas: list[int]
+
+
+@dataclasses.dataclass
+class TopicPartitionsTopic:
+    error_code: int
+    name: Optional[str]
+    topic_id: bytes
+    is_internal: bool
+    partitions: list[TopicPartitionsPartition]
+    topic_authorized_operations: int
+
+
+@dataclasses.dataclass
+class DescribeTopicPartitionsResponse:
+    throttle_time_ms: int
+    topics: list[TopicPartitionsTopic]
+    next_cursor: Optional[tuple[str, int]]  # (topic_name, partition_index)
+
+
+def encode_describe_topic_partitions_request(topics: list[str],
+                                             response_partition_limit: int = 2000,
+                                             cursor: Optional[tuple[str, int]] = None) -> bytes:
+    """topics=[] asks for every topic; cursor is (topic_name, partition_index)."""
+
+    def topic(w: Writer, name: str) -> None:
+        w.string(name, compact=True).tagged_fields()
+
+    w = Writer().array(topics, topic, compact=True).int32(response_partition_limit)
+    if cursor is None:
+        w.int8(-1)  # a nullable struct's presence byte
+    else:
+        w.int8(1).string(cursor[0], compact=True).int32(cursor[1]).tagged_fields()
+    return w.tagged_fields().bytes()
+
+
+def decode_describe_topic_partitions_response(r: Reader) -> DescribeTopicPartitionsResponse:
+    def int32(r: Reader) -> int:
+        return r.int32()
+
+    def partition(r: Reader) -> TopicPartitionsPartition:
+        p = TopicPartitionsPartition(
+            error_code=r.int16(),
+            partition_index=r.int32(),
+            leader_id=r.int32(),
+            leader_epoch=r.int32(),
+            replica_nodes=r.array(int32, compact=True),
+            isr_nodes=r.array(int32, compact=True),
+            eligible_leader_replicas=r.nullable_array(int32, compact=True),
+            last_known_elr=r.nullable_array(int32, compact=True),
+            offline_replicas=r.array(int32, compact=True))
+        r.tagged_fields()
+        return p
+
+    def topic(r: Reader) -> TopicPartitionsTopic:
+        t = TopicPartitionsTopic(
+            error_code=r.int16(),
+            name=r.nullable_string(compact=True),
+            topic_id=r.uuid(),
+            is_internal=r.bool(),
+            partitions=r.array(partition, compact=True),
+            topic_authorized_operations=r.int32())
+        r.tagged_fields()
+        return t
+
+    throttle_time_ms = r.int32()
+    topics = r.array(topic, compact=True)
+    presence = r.int8()
+    if presence not in (-1, 1):
+        raise DecodeError(f"nullable struct presence byte {presence}")
+    next_cursor = None
+    if presence == 1:
+        next_cursor = (r.string(compact=True), r.int32())
+        r.tagged_fields()
+    r.tagged_fields()
+    return DescribeTopicPartitionsResponse(throttle_time_ms, topics, next_cursor)
+
+
 # --- connection ---------------------------------------------------------------------
 
 
@@ -790,3 +884,13 @@ class KafkaConnection:
         r.expect_end()
         return resp
 
+    def describe_topic_partitions(self, topics: list[str], response_partition_limit: int = 2000,
+                                  cursor: Optional[tuple[str, int]] = None
+                                  ) -> DescribeTopicPartitionsResponse:
+        cid = self.send_request(DESCRIBE_TOPIC_PARTITIONS, 0,
+                                encode_describe_topic_partitions_request(
+                                    topics, response_partition_limit, cursor))
+        r = self.recv_response(DESCRIBE_TOPIC_PARTITIONS, 0, cid)
+        resp = decode_describe_topic_partitions_response(r)
+        r.expect_end()
+        return resp

@@ -1,7 +1,8 @@
 """DescribeLogDirs (35) and ElectLeaders (43) over the raw protocol: the Debian clients
 here have no call for either (librdkafka 2.0.2 has no ElectLeaders, kafka-python 2.0.2
 no describe_log_dirs). Sizes are checked against the segment files on disk, after
-records were written by kcat."""
+records were written by kcat. @platformatic/kafka (npm), where installed, describes
+log dirs and topic partitions with codecs of its own."""
 
 import json
 import os
@@ -12,12 +13,14 @@ import pytest
 
 import kafka_wire as kw
 from expected import versions_of
-from test_clients import KCAT, run_python_client
+from conftest import REPO_ROOT
+from test_clients import KCAT, run, run_python_client
 
 # Topics exist only when a test creates them.
 BROKER_ARGS = ("--set", "auto.create.topics.enable=false")
 
 ELECTION_NOT_NEEDED_MESSAGE = "Leader election not needed for topic partition."
+NODE_CLIENTS = REPO_ROOT / "tests" / "node"
 
 CREATE_TOPICS = """
     import json, sys
@@ -153,6 +156,34 @@ def test_describe_log_dirs_names_a_relative_data_dir_absolutely(launcher):
         result = single_dir(conn.describe_log_dirs(4), 4)
     assert result.log_dir == str(broker.workdir / "data-here")
     assert os.path.isabs(result.log_dir)
+
+
+@pytest.mark.skipif(not (NODE_CLIENTS / "node_modules" / "@platformatic" / "kafka").is_dir(),
+                    reason="@platformatic/kafka is not installed in tests/node")
+def test_platformatic_kafka_describes_log_dirs_and_topic_partitions(broker):
+    create_topics(broker, {"npm-described": 3})
+    produce(broker, "npm-described", 2, ["from kcat"] * 4)
+    proc = run(["node", str(NODE_CLIENTS / "describe_partitions.js"), broker.bootstrap,
+                "npm-described", "3", "2"])
+    assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    (per_broker,) = out["logDirs"]
+    assert per_broker["broker"] == broker.node_id
+    (result,) = per_broker["results"]
+    assert result["logDir"] == str(data_dir_of(broker))
+    assert int(result["usableBytes"]) <= int(result["totalBytes"])
+    assert result["topics"] == [{"name": "npm-described", "partitions": [
+        {"partitionIndex": p, "partitionSize": str(bytes_on_disk(broker, "npm-described", p)),
+         "offsetLag": "0", "isFutureKey": False} for p in range(3)]}]
+    assert int(result["topics"][0]["partitions"][2]["partitionSize"]) > 0
+    page = out["page"]
+    (topic,) = page["topics"]
+    assert (topic["errorCode"], topic["name"], topic["isInternal"]) == (0, "npm-described",
+                                                                       False)
+    assert [p["partitionIndex"] for p in topic["partitions"]] == [0, 1]
+    assert all(p["leaderId"] == broker.node_id and p["isrNodes"] == [broker.node_id]
+               for p in topic["partitions"])
+    assert page["nextCursor"] == {"topicName": "npm-described", "partitionIndex": 2}
 
 
 # --- ElectLeaders -------------------------------------------------------------------------

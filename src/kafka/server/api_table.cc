@@ -33,6 +33,7 @@ constexpr handler_row handler_rows[] = {
     {key::describe_cluster, handlers::describe_cluster},
     {key::describe_log_dirs, handlers::describe_log_dirs},
     {key::elect_leaders, handlers::elect_leaders},
+    {key::describe_topic_partitions, handlers::describe_topic_partitions},
 };
 
 // Where Kafka 4.0 advertises less than the definitions cover: the old

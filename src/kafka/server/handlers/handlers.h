@@ -20,6 +20,7 @@ result delete_topics(request_context& ctx);
 result describe_cluster(request_context& ctx);
 result describe_configs(request_context& ctx);
 result describe_log_dirs(request_context& ctx);
+result describe_topic_partitions(request_context& ctx);
 result elect_leaders(request_context& ctx);
 result fetch(request_context& ctx);
 result incremental_alter_configs(request_context& ctx);
