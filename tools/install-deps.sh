@@ -18,8 +18,9 @@ packages=(
   # protocol tests: librdkafka's mock cluster, traffic capture
   librdkafka-dev tshark
 )
-# Node.js runs the npm clients (kafkajs); the machine's own node is used
-# when present, Debian's otherwise.
+# Node.js runs the npm clients (kafkajs, and @platformatic/kafka, which wants
+# node >= 20.19.4); the machine's own node is used when present, Debian's
+# otherwise.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()

@@ -147,6 +147,33 @@ const property_definition connections_max_idle_ms_def{
     .max = int64_max,
 };
 
+const property_definition max_incremental_fetch_session_cache_slots_def{
+    .name = "max.incremental.fetch.session.cache.slots",
+    .kind = value_kind::integer,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "How many incremental fetch sessions (KIP-227) the node "
+                     "keeps, shared evenly between its shards. A consumer "
+                     "without a session still fetches, just with full "
+                     "requests.",
+    .default_value = int64_t{1000},
+    .min = 0,
+    .max = int32_max,
+};
+
+const property_definition min_incremental_fetch_session_eviction_ms_def{
+    .name = "min.incremental.fetch.session.eviction.ms",
+    .kind = value_kind::integer,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "With every fetch session slot taken, a session idle "
+                     "this long may be replaced by a new one, and a session "
+                     "older than this by a new one with more partitions.",
+    .default_value = int64_t{120000},
+    .min = 0,
+    .max = int64_max,
+};
+
 // ---- cluster -----------------------------------------------------------
 
 const property_definition auto_create_topics_enable_def{
@@ -229,6 +256,44 @@ const property_definition max_message_bytes_def{
     .max = int32_max,
 };
 
+const property_definition message_timestamp_type_def{
+    .name = "message.timestamp.type",
+    .kind = value_kind::string,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "Whose time a record carries: CreateTime keeps the "
+                     "producer's, LogAppendTime stamps the broker's when the "
+                     "batch is appended.",
+    .default_value = std::string("CreateTime"),
+    .allowed = {"CreateTime"sv, "LogAppendTime"sv},
+};
+
+const property_definition message_timestamp_before_max_ms_def{
+    .name = "message.timestamp.before.max.ms",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "Under CreateTime, how far in the past a record's "
+                     "timestamp may lie; older records are refused with "
+                     "INVALID_TIMESTAMP.",
+    .default_value = int64_max,
+    .min = 0,
+    .max = int64_max,
+};
+
+const property_definition message_timestamp_after_max_ms_def{
+    .name = "message.timestamp.after.max.ms",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "Under CreateTime, how far in the future a record's "
+                     "timestamp may lie; later records are refused with "
+                     "INVALID_TIMESTAMP.",
+    .default_value = int64_t{3600000},
+    .min = 0,
+    .max = int64_max,
+};
+
 const property_definition retention_bytes_def{
     .name = "retention.bytes",
     .kind = value_kind::integer,
@@ -288,6 +353,8 @@ const std::array registry{
     &socket_request_max_bytes_def,
     &shutdown_grace_ms_def,
     &connections_max_idle_ms_def,
+    &max_incremental_fetch_session_cache_slots_def,
+    &min_incremental_fetch_session_eviction_ms_def,
     &auto_create_topics_enable_def,
     &message_max_bytes_def,
     &num_partitions_def,
@@ -295,6 +362,9 @@ const std::array registry{
     &cleanup_policy_def,
     &compression_type_def,
     &max_message_bytes_def,
+    &message_timestamp_type_def,
+    &message_timestamp_before_max_ms_def,
+    &message_timestamp_after_max_ms_def,
     &retention_bytes_def,
     &retention_ms_def,
     &segment_bytes_def,
@@ -327,6 +397,10 @@ const property<std::string> log_level{log_level_def};
 const property<int64_t> socket_request_max_bytes{socket_request_max_bytes_def};
 const property<int64_t> shutdown_grace_ms{shutdown_grace_ms_def};
 const property<int64_t> connections_max_idle_ms{connections_max_idle_ms_def};
+const property<int64_t> max_incremental_fetch_session_cache_slots{
+    max_incremental_fetch_session_cache_slots_def};
+const property<int64_t> min_incremental_fetch_session_eviction_ms{
+    min_incremental_fetch_session_eviction_ms_def};
 const property<bool> auto_create_topics_enable{auto_create_topics_enable_def};
 const property<int64_t> message_max_bytes{message_max_bytes_def};
 const property<int64_t> num_partitions{num_partitions_def};
@@ -334,6 +408,11 @@ const property<int64_t> default_replication_factor{default_replication_factor_de
 const property<string_list> cleanup_policy{cleanup_policy_def};
 const property<std::string> compression_type{compression_type_def};
 const property<int64_t> max_message_bytes{max_message_bytes_def};
+const property<std::string> message_timestamp_type{message_timestamp_type_def};
+const property<int64_t> message_timestamp_before_max_ms{
+    message_timestamp_before_max_ms_def};
+const property<int64_t> message_timestamp_after_max_ms{
+    message_timestamp_after_max_ms_def};
 const property<int64_t> retention_bytes{retention_bytes_def};
 const property<int64_t> retention_ms{retention_ms_def};
 const property<int64_t> segment_bytes{segment_bytes_def};

@@ -18,6 +18,8 @@ extern const property<std::string> log_level;
 extern const property<int64_t> socket_request_max_bytes;
 extern const property<int64_t> shutdown_grace_ms;
 extern const property<int64_t> connections_max_idle_ms;
+extern const property<int64_t> max_incremental_fetch_session_cache_slots;
+extern const property<int64_t> min_incremental_fetch_session_eviction_ms;
 
 // cluster
 extern const property<bool> auto_create_topics_enable;
@@ -29,6 +31,9 @@ extern const property<int64_t> default_replication_factor;
 extern const property<string_list> cleanup_policy;
 extern const property<std::string> compression_type;
 extern const property<int64_t> max_message_bytes;
+extern const property<std::string> message_timestamp_type;
+extern const property<int64_t> message_timestamp_before_max_ms;
+extern const property<int64_t> message_timestamp_after_max_ms;
 extern const property<int64_t> retention_bytes;
 extern const property<int64_t> retention_ms;
 extern const property<int64_t> segment_bytes;

@@ -186,6 +186,30 @@ record_batch record_batch_builder::rebuild(const record_batch_header& original,
     return record_batch(h, record_batch::with_header(h, std::move(stored)));
 }
 
+batch_result<record_batch> record_batch_builder::recompress(
+    const record_batch& batch, compression_type type, size_t max_uncompressed_bytes) {
+    auto reader = record_reader::open(batch, max_uncompressed_bytes);
+    if (!reader) {
+        return reader.error_value();
+    }
+    base::iobuf records;
+    while (true) {
+        auto next = reader->next();
+        if (!next) {
+            return next.error_value();
+        }
+        if (*next == nullptr) {
+            break;
+        }
+        encode_record(**next, records);
+    }
+    auto header = batch.header();
+    header.attributes =
+        static_cast<int16_t>((header.attributes & ~batch_attributes::compression_mask)
+                             | static_cast<int>(type));
+    return rebuild(header, records, reader->records_read());
+}
+
 std::vector<uint8_t> transaction_marker_value(int32_t coordinator_epoch) {
     std::vector<uint8_t> value(6);
     big_endian::write<int16_t>(value.data(), 0); // version

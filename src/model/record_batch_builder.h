@@ -59,6 +59,11 @@ public:
     // compressed as the original's were. The CRC is recomputed.
     static record_batch rebuild(const record_batch_header& original,
                                 const base::iobuf& records, int32_t count);
+    // `batch` with its records compressed by `type` instead (a topic's
+    // compression.type): every field and record as it was, the CRC anew.
+    static batch_result<record_batch> recompress(const record_batch& batch,
+                                                 compression_type type,
+                                                 size_t max_uncompressed_bytes);
 
 private:
     record_batch_header _header;

@@ -6,6 +6,8 @@
 #include "cluster/topic_table.h"
 #include "config/endpoint.h"
 #include "config/properties.h"
+#include "kafka/server/fetch_session.h"
+#include "kafka/server/fetch_waiters.h"
 #include "kafka/server/server.h"
 #include "node/data_dir.h"
 #include "runtime/smp.h"
@@ -18,6 +20,7 @@
 #include <csignal>
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -81,6 +84,15 @@ kafka::backend backend_settings(const config::property_set& cfg) {
     return b;
 }
 
+kafka::fetch_session_cache::limits fetch_session_limits(const config::property_set& cfg) {
+    auto slots =
+        static_cast<size_t>(cfg.get(props::max_incremental_fetch_session_cache_slots));
+    auto shards = static_cast<size_t>(runtime::smp::instance().count());
+    return {.max_sessions = (slots + shards - 1) / shards,
+            .eviction = std::chrono::milliseconds(
+                cfg.get(props::min_incremental_fetch_session_eviction_ms))};
+}
+
 // What one shard holds of the cluster: its copy of the topics and the
 // partitions it owns.
 struct shard_state {
@@ -94,13 +106,21 @@ struct shard_state {
 class services {
 public:
     services(kafka::server_config k, kafka::backend settings, std::string data_dir,
-             storage::log_config defaults)
+             storage::log_config defaults, kafka::fetch_session_cache::limits sessions)
       : _kafka_config(std::move(k))
       , _settings(std::move(settings))
       , _data_dir(std::move(data_dir))
       , _defaults(defaults)
+      , _session_limits(sessions)
       , _shards(runtime::smp::instance().count())
-      , _kafka(runtime::smp::instance().count()) {}
+      , _fetch_sessions(runtime::smp::instance().count())
+      , _kafka(runtime::smp::instance().count()) {
+        // They outlive the shards' work: an append on one shard may post a
+        // wake-up to another until the shards stop.
+        for (unsigned i = 0; i < runtime::smp::instance().count(); ++i) {
+            _fetch_waiters.push_back(std::make_unique<kafka::fetch_waiters>());
+        }
+    }
 
     runtime::awaitable<void> start() {
         co_await runtime::invoke_on_all([this](runtime::shard_id id) {
@@ -127,13 +147,22 @@ public:
         for (auto& s : _shards) {
             partitions.push_back(s->partitions.get());
         }
+        std::vector<kafka::fetch_waiters*> waiters;
+        for (auto& w : _fetch_waiters) {
+            waiters.push_back(w.get());
+        }
         // Named: see CONTRIBUTING.md, "Coroutines".
         auto make_servers =
-            runtime::invoke_on_all([this, partitions](runtime::shard_id id) {
+            runtime::invoke_on_all([this, partitions, waiters](runtime::shard_id id) {
+                _fetch_sessions[id()] = std::make_unique<kafka::fetch_session_cache>(
+                    _session_limits, id(), runtime::smp::instance().count(),
+                    std::random_device{}());
                 auto b = _settings;
                 b.topics = &_shards[id()]->topics;
                 b.partitions = partitions;
                 b.controller = _controller.get();
+                b.fetch_sessions = _fetch_sessions[id()].get();
+                b.waiting_fetches = waiters;
                 _kafka[id()] =
                     std::make_unique<kafka::server>(_kafka_config, std::move(b));
             });
@@ -220,9 +249,12 @@ private:
     kafka::backend _settings;
     std::string _data_dir;
     storage::log_config _defaults;
+    kafka::fetch_session_cache::limits _session_limits;
     // One per shard, each created, used and destroyed on its own shard.
     std::vector<std::unique_ptr<shard_state>> _shards;
     std::unique_ptr<cluster::controller> _controller;
+    std::vector<std::unique_ptr<kafka::fetch_session_cache>> _fetch_sessions;
+    std::vector<std::unique_ptr<kafka::fetch_waiters>> _fetch_waiters;
     std::vector<std::unique_ptr<kafka::server>> _kafka;
 };
 
@@ -264,7 +296,7 @@ int run(const config::property_set& cfg) {
     runtime::smp shards({.count = static_cast<unsigned>(cfg.get(props::smp)),
                          .pin = cfg.get(props::pin_shards)});
     services svc(kafka_config(cfg, *dir), backend_settings(cfg), dir->path(),
-                 log_defaults(cfg));
+                 log_defaults(cfg), fetch_session_limits(cfg));
     int exit_code = 0;
     boost::asio::co_spawn(shards.context(runtime::shard_id(0)),
                           run_until_signal(svc, exit_code), boost::asio::detached);

@@ -921,9 +921,9 @@ CONSUME_ALL_SCRIPT = """
     tps = [TopicPartition(topic, p) for p in range(partitions)]
     watermarks = [list(consumer.get_watermark_offsets(tp, timeout=10, cached=False))
                   for tp in tps]
-    # From offset 0 (the log start, as the watermarks say) rather than OFFSET_BEGINNING,
-    # which librdkafka looks up only after a half-second delay.
-    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    # From the log start the watermarks say rather than OFFSET_BEGINNING, which
+    # librdkafka looks up only after a half-second delay.
+    consumer.assign([TopicPartition(topic, p, watermarks[p][0]) for p in range(partitions)])
     seen = {p: [] for p in range(partitions)}
     done = set()
     errors = []

@@ -1,13 +1,15 @@
 """Our codecs against real clients talking to a second Kafka implementation:
 librdkafka's mock cluster serves librdkafka (confluent-kafka) and
 kafka-python while they produce (compressed, idempotent) and consume in
-groups, and kafkajs while it produces and lists offsets; tshark records the
-loopback traffic. Every request and every
-response in it must decode with our codecs, leaving nothing over, and
-encode back to the same bytes. This covers the APIs our broker does not
+groups, and kafkajs while it produces (uncompressed and gzip) and lists
+offsets (by timestamp too); tshark records the loopback traffic. Every
+request and every response in it must decode with our codecs, leaving
+nothing over, and encode back to the same bytes. This covers the APIs our broker does not
 serve yet: Produce, Fetch, ListOffsets, the group APIs, InitProducerId..."""
 
+import base64
 import collections
+import json
 import shutil
 import signal
 import struct
@@ -76,11 +78,26 @@ c.close()
 assert seen == {RECORDS}, seen
 """
 
+
+def kafkajs(bootstrap, workdir):
+    """kafkajs_client.js without its admin calls, which the mock does not serve; strict:
+    a failed call fails the run."""
+    def b64(text):
+        return base64.b64encode(text.encode()).decode()
+    records = [[i % 3, b64(f"k{i}"), b64(f"kafkajs-{i}"), [["h", b64("v")]],
+                1_700_000_000_000 + i] for i in range(RECORDS)]
+    spec = workdir / "kafkajs.spec.json"
+    spec.write_text(json.dumps({
+        "bootstrap": bootstrap, "topic": TOPIC, "batch": RECORDS, "strict": True,
+        "produce": [["none", records], ["gzip", records]],
+        "timestamps": [1_700_000_000_000 + RECORDS // 2]}))
+    return ["node", str(NODE_DIR / "kafkajs_client.js"), str(spec)]
+
+
 CLIENTS = {
-    "confluent-kafka": lambda b: ["/usr/bin/python3", "-c", CONFLUENT_KAFKA, b],
-    "kafka-python": lambda b: ["/usr/bin/python3", "-c", KAFKA_PYTHON, b],
-    "kafkajs": lambda b: ["node", str(NODE_DIR / "produce.js"), b, TOPIC,
-                          str(RECORDS)],
+    "confluent-kafka": lambda b, _: ["/usr/bin/python3", "-c", CONFLUENT_KAFKA, b],
+    "kafka-python": lambda b, _: ["/usr/bin/python3", "-c", KAFKA_PYTHON, b],
+    "kafkajs": kafkajs,
 }
 
 
@@ -137,7 +154,7 @@ def captured(tmp_path_factory):
     results = {}
     try:
         for name, args in CLIENTS.items():
-            done = subprocess.run(args(bootstrap), stdin=subprocess.DEVNULL,
+            done = subprocess.run(args(bootstrap, workdir), stdin=subprocess.DEVNULL,
                                   capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S,
                                   cwd=workdir)
             results[name] = done

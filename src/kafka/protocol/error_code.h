@@ -21,6 +21,7 @@ enum class error_code : int16_t {
     record_list_too_large = 18,
     invalid_required_acks = 21,
     topic_authorization_failed = 29,
+    invalid_timestamp = 32,
     unsupported_version = 35,
     topic_already_exists = 36,
     invalid_partitions = 37,
@@ -29,12 +30,14 @@ enum class error_code : int16_t {
     invalid_request = 42,
     kafka_storage_error = 56,
     fetch_session_id_not_found = 70,
+    invalid_fetch_session_epoch = 71,
     fenced_leader_epoch = 74,
     unknown_leader_epoch = 75,
     unsupported_compression_type = 76,
     election_not_needed = 84,
     invalid_record = 87,
     unknown_topic_id = 100,
+    fetch_session_topic_id_error = 106,
     unsupported_endpoint_type = 130,
 };
 

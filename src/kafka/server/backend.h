@@ -15,6 +15,9 @@ class topic_table;
 
 namespace kafka {
 
+class fetch_session_cache;
+class fetch_waiters;
+
 // What the handlers of one shard work through: this shard's copy of the
 // topics, every shard's partitions (a request for a partition owned by
 // another shard is sent there), the controller on shard 0, and the
@@ -28,6 +31,11 @@ struct backend {
     // The node's configuration, read-only for the node's lifetime (so any
     // shard may read it): broker values and topic defaults.
     const config::property_set* node_config{nullptr};
+    // This shard's incremental fetch sessions.
+    fetch_session_cache* fetch_sessions{nullptr};
+    // Every shard's waiting fetches, indexed by shard id: an append wakes
+    // them from the partition's shard.
+    std::vector<fetch_waiters*> waiting_fetches;
 
     bool auto_create_topics{true};
     int32_t default_partitions{1};

@@ -1,8 +1,24 @@
 #include "kafka/protocol/messages/create_topics.h"
 #include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/topic_config.h"
 #include "kafka/server/handlers/topic_creation.h"
 
 namespace kafka::handlers {
+namespace {
+
+using topic_out = protocol::create_topics_response::creatable_topic_result;
+
+// A refused topic is answered with its error alone, as Kafka does.
+void refuse(topic_out& out, error_code e, std::optional<std::string> message) {
+    out.error_code = static_cast<int16_t>(e);
+    out.error_message = std::move(message);
+    out.topic_id = {};
+    out.num_partitions = -1;
+    out.replication_factor = -1;
+    out.configs.reset();
+}
+
+} // namespace
 
 result create_topics(request_context& ctx) {
     auto request = decode_request<protocol::create_topics_request>(ctx);
@@ -29,27 +45,35 @@ result create_topics(request_context& ctx) {
             ? std::variant<cluster::topic_metadata, creation_error>(*refused)
             : check_topic(ctx.node, std::move(want));
         if (auto* e = std::get_if<creation_error>(&checked)) {
-            out.error_code = static_cast<int16_t>(e->code);
-            out.error_message = e->message;
+            refuse(out, e->code, e->message);
             continue;
         }
         auto meta = std::get<cluster::topic_metadata>(std::move(checked));
         out.num_partitions = meta.partitions;
         out.replication_factor = meta.replication_factor;
+        // v5+ (KIP-525): the new topic's configs, as DescribeConfigs would
+        // show them.
+        auto& configs = out.configs.emplace();
+        for (const auto& c : topic_config_entries(ctx.node, meta)) {
+            configs.push_back({.name = std::string(c.def->name),
+                               .value = c.value,
+                               .config_source = c.source});
+        }
         if (request->validate_only) {
             if (ctx.node.topics->find(meta.name)) {
-                out.error_code = static_cast<int16_t>(error_code::topic_already_exists);
-                out.error_message = "topic '" + meta.name + "' already exists";
+                refuse(out, error_code::topic_already_exists,
+                       "topic '" + meta.name + "' already exists");
             }
             continue;
         }
         out.topic_id = meta.id;
         auto task = create_on_controller(ctx.node, std::move(meta));
         auto e = co_await std::move(task);
-        out.error_code = static_cast<int16_t>(to_error_code(e));
-        if (e == cluster::controller_errc::topic_exists) {
-            out.error_message = "topic '" + t.name + "' already exists";
-            out.topic_id = {};
+        if (e != cluster::controller_errc::none) {
+            refuse(out, to_error_code(e),
+                   e == cluster::controller_errc::topic_exists
+                       ? std::optional("topic '" + t.name + "' already exists")
+                       : std::nullopt);
         }
     }
     co_return encode_response(response, ctx.version());

@@ -4,6 +4,7 @@
 #include "config/registry.h"
 #include "kafka/protocol/error_code.h"
 #include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/topic_config.h"
 
 #include <algorithm>
 #include <string>
@@ -14,52 +15,27 @@ namespace {
 using resource_out = protocol::describe_configs_response::describe_configs_result;
 using entry_out = protocol::describe_configs_response::describe_configs_resource_result;
 
-// Kafka's resource types and config sources.
+// Kafka's resource types.
 constexpr int8_t topic_resource = 2;
 constexpr int8_t broker_resource = 4;
-constexpr int8_t dynamic_topic_config = 1;
-constexpr int8_t static_broker_config = 4;
-constexpr int8_t default_config = 5;
-// Kafka's config types (v3+).
-int8_t config_type(config::value_kind k) {
-    switch (k) {
-        case config::value_kind::boolean:
-            return 1;
-        case config::value_kind::integer:
-            return 5; // LONG
-        case config::value_kind::string:
-            return 2;
-        case config::value_kind::string_list:
-            return 7;
-    }
-    return 0;
-}
 
 bool wanted(const std::optional<std::vector<std::string>>& keys, std::string_view name) {
     return !keys || keys->empty()
         || std::find(keys->begin(), keys->end(), name) != keys->end();
 }
 
-entry_out entry(const config::property_definition& def, std::string value, int8_t source,
-                bool with_docs) {
+entry_out entry(const topic_config_entry& c, bool with_docs) {
     entry_out e;
-    e.name = std::string(def.name);
-    e.value = std::move(value);
+    e.name = std::string(c.def->name);
+    e.value = c.value;
     e.read_only = false;
-    e.is_default = source == default_config;
-    e.config_source = source;
-    e.config_type = config_type(def.kind);
+    e.is_default = c.source == config_source::default_value;
+    e.config_source = c.source;
+    e.config_type = config_type(*c.def);
     if (with_docs) {
-        e.documentation = std::string(def.documentation);
+        e.documentation = std::string(c.def->documentation);
     }
     return e;
-}
-
-// The broker's value of a property, and where it came from.
-std::pair<std::string, int8_t> broker_value(const config::property_set& node,
-                                            const config::property_definition& def) {
-    return {config::format_value(node.get(def)),
-            node.is_set(def) ? static_broker_config : default_config};
 }
 
 void describe_topic(
@@ -72,19 +48,10 @@ void describe_topic(
         out.error_message = "topic '" + r.resource_name + "' does not exist";
         return;
     }
-    for (const auto* def : config::all_properties()) {
-        if (def->scope != config::scope::topic
-            || !wanted(r.configuration_keys, def->name)) {
-            continue;
+    for (const auto& c : topic_config_entries(node, *topic)) {
+        if (wanted(r.configuration_keys, c.def->name)) {
+            out.configs.push_back(entry(c, request.include_documentation));
         }
-        if (auto it = topic->configs.find(std::string(def->name));
-            it != topic->configs.end()) {
-            out.configs.push_back(entry(*def, it->second, dynamic_topic_config,
-                                        request.include_documentation));
-            continue;
-        }
-        auto [value, source] = broker_value(*node.node_config, *def);
-        out.configs.push_back(entry(*def, value, source, request.include_documentation));
     }
 }
 
@@ -102,8 +69,8 @@ void describe_broker(
         if (!wanted(r.configuration_keys, def->name)) {
             continue;
         }
-        auto [value, source] = broker_value(*node.node_config, *def);
-        auto e = entry(*def, value, source, request.include_documentation);
+        auto e = entry(broker_config_entry(*node.node_config, *def),
+                       request.include_documentation);
         // Node properties need a restart to change.
         e.read_only = def->needs_restart;
         out.configs.push_back(std::move(e));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cluster/topic_table.h"
+#include "kafka/protocol/error_code.h"
 
 #include <cstdint>
 
@@ -12,6 +13,18 @@
 namespace kafka::handlers {
 
 constexpr int32_t single_node_leader_epoch = 0;
+
+// KIP-320: a client that knows a newer leader epoch than ours, or an older
+// one, is told so rather than answered. -1 means the client does not say.
+inline error_code check_leader_epoch(int32_t client_epoch) {
+    if (client_epoch > single_node_leader_epoch) {
+        return error_code::unknown_leader_epoch;
+    }
+    if (client_epoch >= 0 && client_epoch < single_node_leader_epoch) {
+        return error_code::fenced_leader_epoch;
+    }
+    return error_code::none;
+}
 
 // Whether `topic` (null: no such topic) has a partition numbered
 // `partition`.

@@ -34,17 +34,20 @@ lookup find_offset(storage::disk_log& log, int64_t timestamp) {
             // Nothing is tiered yet.
             return {error_code::none, -1, -1};
         case max_timestamp: {
+            // KIP-734: the first record carrying the largest timestamp; the
+            // index knows its batch, the timequery finds the record in it.
             auto m = log.max_timestamp();
             if (!m) {
                 return {error_code::none, -1, -1};
             }
-            return {error_code::none, m->timestamp, m->offset()};
+            timestamp = m->timestamp;
+            break;
         }
         default:
+            if (timestamp < 0) {
+                return {error_code::invalid_request};
+            }
             break;
-    }
-    if (timestamp < 0) {
-        return {error_code::invalid_request};
     }
     auto found = log.timequery(timestamp);
     if (!found) {

@@ -35,15 +35,9 @@ result offset_for_leader_epoch(request_context& ctx) {
                     static_cast<int16_t>(error_code::unknown_topic_or_partition);
                 continue;
             }
-            // KIP-320: a client that knows a newer epoch than ours, or an
-            // older one, is told so rather than answered.
-            if (p.current_leader_epoch > single_node_leader_epoch) {
-                out.error_code = static_cast<int16_t>(error_code::unknown_leader_epoch);
-                continue;
-            }
-            if (p.current_leader_epoch >= 0
-                && p.current_leader_epoch < single_node_leader_epoch) {
-                out.error_code = static_cast<int16_t>(error_code::fenced_leader_epoch);
+            if (auto e = check_leader_epoch(p.current_leader_epoch);
+                e != error_code::none) {
+                out.error_code = static_cast<int16_t>(e);
                 continue;
             }
             int32_t wanted = p.leader_epoch;

@@ -1,14 +1,23 @@
 #include "kafka/protocol/messages/produce.h"
 #include "cluster/partition_manager.h"
 #include "cluster/topic_table.h"
+#include "config/properties.h"
 #include "kafka/protocol/compression_rules.h"
 #include "kafka/protocol/error_code.h"
+#include "kafka/server/fetch_waiters.h"
 #include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/leadership.h"
 #include "kafka/server/handlers/partition_calls.h"
+#include "kafka/server/handlers/topic_config.h"
 #include "model/batch_walker.h"
+#include "model/record.h"
+#include "model/record_batch_builder.h"
 #include "storage/log_manager.h"
 
-#include <charconv>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <limits>
 
 namespace kafka::handlers {
 namespace {
@@ -26,55 +35,177 @@ struct appended {
     int64_t log_start_offset{-1};
 };
 
-// The largest batch the topic takes: its max.message.bytes, or the
-// broker's message.max.bytes.
-int64_t max_batch_bytes(const backend& node, const cluster::topic_metadata& topic) {
-    if (auto it = topic.configs.find("max.message.bytes"); it != topic.configs.end()) {
-        int64_t v = 0;
-        auto [end, ec] =
-            std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
-        if (ec == std::errc{}) {
-            return v;
+using record_error = protocol::produce_response::batch_index_and_error_message;
+
+// Why a partition's batch was refused: Kafka's error, and from v8 which
+// records were at fault (KIP-467) and a message.
+struct refusal {
+    error_code code{error_code::none};
+    std::vector<record_error> record_errors;
+    std::optional<std::string> message;
+};
+
+// What a topic's configs ask of a produced batch.
+struct topic_rules {
+    int64_t max_batch_bytes;
+    bool log_append_time;
+    int64_t before_max_ms;
+    int64_t after_max_ms;
+    // Set when compression.type names a codec rather than "producer".
+    std::optional<model::compression_type> compression;
+};
+
+std::optional<model::compression_type> codec_named(std::string_view name) {
+    if (name == "producer") {
+        return std::nullopt;
+    }
+    if (name == "uncompressed") {
+        return model::compression_type::none;
+    }
+    for (uint8_t id = 0; id <= model::max_compression_id; ++id) {
+        auto c = static_cast<model::compression_type>(id);
+        if (model::to_string(c) == name) {
+            return c;
         }
     }
-    return node.message_max_bytes;
+    return std::nullopt;
+}
+
+topic_rules rules_of(const backend& node, const cluster::topic_metadata& topic) {
+    namespace props = config::properties;
+    // max.message.bytes is the topic's name for the broker's message.max.bytes.
+    bool own_limit =
+        topic.configs.contains(std::string(props::max_message_bytes.definition.name));
+    return {
+        .max_batch_bytes = own_limit ? topic_value(node, topic, props::max_message_bytes)
+                                     : node.message_max_bytes,
+        .log_append_time =
+            topic_value(node, topic, props::message_timestamp_type) == "LogAppendTime",
+        .before_max_ms = topic_value(node, topic, props::message_timestamp_before_max_ms),
+        .after_max_ms = topic_value(node, topic, props::message_timestamp_after_max_ms),
+        .compression = codec_named(topic_value(node, topic, props::compression_type))};
 }
 
 // The one batch a v2 produce carries for a partition, checked as Kafka's
 // LogValidator does; or the error to answer with.
-std::variant<model::record_batch, error_code> validate(const partition_in& in,
-                                                       int16_t version,
-                                                       int64_t max_bytes) {
+std::variant<model::record_batch, refusal> parse(const partition_in& in, int16_t version,
+                                                 int64_t max_bytes) {
     if (!in.records || in.records->empty()) {
-        return error_code::corrupt_message;
+        return refusal{error_code::corrupt_message};
     }
     if (static_cast<int64_t>(in.records->size_bytes()) > max_bytes) {
-        return error_code::message_too_large;
+        return refusal{error_code::message_too_large};
     }
     model::parse_options options;
     options.produce_rules = true;
     model::batch_walker walker(in.records->share(), options);
     auto first = walker.next();
     if (!first) {
-        return first.code() == model::batch_errc::unsupported_magic
-            ? error_code::unsupported_version
-            : error_code::corrupt_message;
+        return refusal{first.code() == model::batch_errc::unsupported_magic
+                           ? error_code::unsupported_version
+                           : error_code::corrupt_message,
+                       {},
+                       first.error_value().message};
     }
     if (!first->has_value() || walker.partial_bytes() > 0) {
-        return error_code::corrupt_message;
+        return refusal{error_code::corrupt_message};
     }
     // Magic 2 allows exactly one batch per partition and request.
     auto second = walker.next();
     if (!second || second->has_value() || walker.partial_bytes() > 0) {
-        return error_code::invalid_record;
+        return refusal{error_code::invalid_record, {}, "more than one batch"};
     }
     auto& batch = **first;
     if (auto e = protocol::compression_error(protocol::api_key::produce, version,
                                              batch.compression());
         e != error_code::none) {
-        return e;
+        return refusal{e};
     }
     return std::move(batch);
+}
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Under CreateTime, every record's timestamp must lie within the topic's
+// bounds around now; each one outside is named (KIP-467).
+std::optional<refusal> check_timestamps(const model::record_batch& batch,
+                                        const topic_rules& rules, int64_t now) {
+    const auto& range = batch.record_timestamps();
+    auto lowest = rules.before_max_ms > now ? std::numeric_limits<int64_t>::min()
+                                            : now - rules.before_max_ms;
+    auto highest = rules.after_max_ms > std::numeric_limits<int64_t>::max() - now
+        ? std::numeric_limits<int64_t>::max()
+        : now + rules.after_max_ms;
+    if (!range || (range->min >= lowest && range->max <= highest)) {
+        return std::nullopt;
+    }
+    auto bounds = fmt::format("[{}, {}]", lowest, highest);
+    refusal r{error_code::invalid_timestamp, {}, std::nullopt};
+    auto reader =
+        model::record_reader::open(batch, model::parse_options{}.max_uncompressed_bytes);
+    for (int32_t index = 0; reader; ++index) {
+        auto next = reader->next();
+        if (!next || *next == nullptr) {
+            break;
+        }
+        auto ts = (*next)->timestamp;
+        if (ts != model::no_timestamp && (ts < lowest || ts > highest)) {
+            r.record_errors.push_back({.batch_index = index,
+                                       .batch_index_error_message = fmt::format(
+                                           "timestamp {} is outside {}", ts, bounds)});
+        }
+    }
+    r.message = fmt::format("{} record(s) with a timestamp outside {} "
+                            "(message.timestamp.before.max.ms, "
+                            "message.timestamp.after.max.ms)",
+                            r.record_errors.size(), bounds);
+    return r;
+}
+
+// Applies the topic's rules to a parsed batch: timestamps checked or
+// stamped, compression changed when the topic asks for another codec.
+// Returns the log append time (-1 under CreateTime), or the refusal.
+std::variant<int64_t, refusal> apply_rules(model::record_batch& batch,
+                                           const topic_rules& rules) {
+    int64_t now = now_ms();
+    // Known from parsing; a recompressed batch is not parsed again.
+    auto range = batch.record_timestamps();
+    if (!rules.log_append_time) {
+        if (auto refused = check_timestamps(batch, rules, now)) {
+            return std::move(*refused);
+        }
+    }
+    if (rules.compression && *rules.compression != batch.compression()) {
+        auto recompressed = model::record_batch_builder::recompress(
+            batch, *rules.compression, model::parse_options{}.max_uncompressed_bytes);
+        if (!recompressed) {
+            return refusal{
+                error_code::corrupt_message, {}, recompressed.error_value().message};
+        }
+        batch = std::move(*recompressed);
+    }
+    if (rules.log_append_time) {
+        batch.set_max_timestamp(model::timestamp_type::log_append_time, now);
+        return now;
+    }
+    // Kafka keeps the records' own largest timestamp, whatever the
+    // producer wrote in the header.
+    if (range && batch.header().max_timestamp != range->max) {
+        batch.set_max_timestamp(model::timestamp_type::create_time, range->max);
+    }
+    return int64_t{-1};
+}
+
+void answer_refusal(partition_out& out, refusal r) {
+    out.error_code = static_cast<int16_t>(r.code);
+    out.base_offset = -1;
+    out.log_start_offset = -1;
+    out.record_errors = std::move(r.record_errors);
+    out.error_message = std::move(r.message);
 }
 
 runtime::awaitable<void> produce_partition(backend& node, const std::string& topic,
@@ -82,19 +213,27 @@ runtime::awaitable<void> produce_partition(backend& node, const std::string& top
                                            const partition_in& in, partition_out& out) {
     out.index = in.index;
     const auto* meta = node.topics->find(topic);
-    if (meta == nullptr || in.index < 0 || in.index >= meta->partitions) {
-        out.error_code = static_cast<int16_t>(error_code::unknown_topic_or_partition);
+    if (!has_partition(meta, in.index)) {
+        answer_refusal(out, {error_code::unknown_topic_or_partition});
         co_return;
     }
-    auto checked = validate(in, version, max_batch_bytes(node, *meta));
-    if (auto* e = std::get_if<error_code>(&checked)) {
-        out.error_code = static_cast<int16_t>(*e);
+    auto rules = rules_of(node, *meta);
+    auto parsed = parse(in, version, rules.max_batch_bytes);
+    if (auto* r = std::get_if<refusal>(&parsed)) {
+        answer_refusal(out, std::move(*r));
         co_return;
     }
-    auto batch = std::get<model::record_batch>(std::move(checked));
+    auto batch = std::get<model::record_batch>(std::move(parsed));
+    auto applied = apply_rules(batch, rules);
+    if (auto* r = std::get_if<refusal>(&applied)) {
+        answer_refusal(out, std::move(*r));
+        co_return;
+    }
+    out.log_append_time_ms = std::get<int64_t>(applied);
     bool wait_for_flush = acks == -1;
     auto append =
-        [batch = std::move(batch), wait_for_flush](
+        [batch = std::move(batch), wait_for_flush, waiters = &node.waiting_fetches, topic,
+         partition = in.index](
             storage::log_manager::managed* m) mutable -> runtime::awaitable<appended> {
         if (m == nullptr) {
             co_return appended{error_code::unknown_topic_or_partition};
@@ -103,6 +242,8 @@ runtime::awaitable<void> produce_partition(backend& node, const std::string& top
         if (!r) {
             co_return appended{to_error_code(r.code())};
         }
+        // Consumers read up to the log end, so they may see it now.
+        wake_fetches(*waiters, topic, partition);
         if (wait_for_flush) {
             // acks=all on a single node: acknowledged once on disk.
             if (auto f = co_await m->flusher->flush(); !f) {
@@ -114,7 +255,10 @@ runtime::awaitable<void> produce_partition(backend& node, const std::string& top
     };
     auto task = on_partition(node, topic, in.index, std::move(append));
     auto result = co_await std::move(task);
-    out.error_code = static_cast<int16_t>(result.error);
+    if (result.error != error_code::none) {
+        answer_refusal(out, {result.error});
+        co_return;
+    }
     out.base_offset = result.base_offset;
     out.log_start_offset = result.log_start_offset;
 }
@@ -143,9 +287,10 @@ result produce(request_context& ctx) {
             if (version < first_served_version
                 || (acks != 0 && acks != 1 && acks != -1)) {
                 outs[j].index = in.index;
-                outs[j].error_code = static_cast<int16_t>(
-                    version < first_served_version ? error_code::unsupported_version
-                                                   : error_code::invalid_required_acks);
+                answer_refusal(outs[j],
+                               {version < first_served_version
+                                    ? error_code::unsupported_version
+                                    : error_code::invalid_required_acks});
                 continue;
             }
             work.push_back(

@@ -1,0 +1,58 @@
+#include "kafka/server/handlers/topic_config.h"
+
+#include "config/registry.h"
+
+#include <limits>
+
+namespace kafka::handlers {
+namespace {
+
+// Kafka's config type codes.
+constexpr int8_t boolean_type = 1;
+constexpr int8_t string_type = 2;
+constexpr int8_t int_type = 3;
+constexpr int8_t long_type = 5;
+constexpr int8_t list_type = 7;
+
+} // namespace
+
+int8_t config_type(const config::property_definition& def) {
+    switch (def.kind) {
+        case config::value_kind::boolean:
+            return boolean_type;
+        case config::value_kind::integer:
+            return def.max && *def.max <= std::numeric_limits<int32_t>::max() ? int_type
+                                                                              : long_type;
+        case config::value_kind::string:
+            return string_type;
+        case config::value_kind::string_list:
+            return list_type;
+    }
+    return 0;
+}
+
+topic_config_entry broker_config_entry(const config::property_set& node,
+                                       const config::property_definition& def) {
+    return {&def, config::format_value(node.get(def)),
+            node.is_set(def) ? config_source::static_broker
+                             : config_source::default_value};
+}
+
+std::vector<topic_config_entry> topic_config_entries(
+    const backend& node, const cluster::topic_metadata& topic) {
+    std::vector<topic_config_entry> out;
+    for (const auto* def : config::all_properties()) {
+        if (def->scope != config::scope::topic) {
+            continue;
+        }
+        if (auto it = topic.configs.find(std::string(def->name));
+            it != topic.configs.end()) {
+            out.push_back({def, it->second, config_source::dynamic_topic});
+            continue;
+        }
+        out.push_back(broker_config_entry(*node.node_config, *def));
+    }
+    return out;
+}
+
+} // namespace kafka::handlers
