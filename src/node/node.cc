@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -30,6 +31,21 @@ namespace {
 namespace props = config::properties;
 base::logger log{"node"};
 
+// `path` made absolute and normal ("./data/" in /srv: "/srv/data"), as the
+// node reports it. Called before any shard runs: it reads the working
+// directory.
+std::string absolute_dir(const std::string& path) {
+    std::error_code ec;
+    auto p = std::filesystem::absolute(path, ec).lexically_normal();
+    if (ec) {
+        return path;
+    }
+    if (!p.has_filename() && p != p.root_path()) {
+        p = p.parent_path();
+    }
+    return p.string();
+}
+
 kafka::server_config kafka_config(const config::property_set& cfg, const data_dir& dir) {
     kafka::server_config k;
     k.node_id = model::node_id(static_cast<int32_t>(cfg.get(props::node_id)));
@@ -38,6 +54,7 @@ kafka::server_config kafka_config(const config::property_set& cfg, const data_di
     const auto& advertised = cfg.get(props::advertised_listeners);
     k.advertised = advertised.empty() ? k.listen : *config::parse_listener(advertised);
     k.cluster_id = dir.cluster_id();
+    k.data_dir = absolute_dir(dir.path());
     k.max_request_bytes = static_cast<int32_t>(cfg.get(props::socket_request_max_bytes));
     k.shutdown_grace = std::chrono::milliseconds(cfg.get(props::shutdown_grace_ms));
     k.max_idle = std::chrono::milliseconds(cfg.get(props::connections_max_idle_ms));

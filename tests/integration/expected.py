@@ -2,7 +2,8 @@
 
 from kafka_wire import (ALTER_CONFIGS, API_VERSIONS, CREATE_PARTITIONS, CREATE_TOPICS,
                         DELETE_RECORDS, DELETE_TOPICS, DESCRIBE_CLUSTER, DESCRIBE_CONFIGS,
-                        FETCH, INCREMENTAL_ALTER_CONFIGS, LIST_OFFSETS, METADATA,
+                        DESCRIBE_LOG_DIRS, DESCRIBE_TOPIC_PARTITIONS, ELECT_LEADERS, FETCH,
+                        INCREMENTAL_ALTER_CONFIGS, LIST_OFFSETS, METADATA,
                         OFFSET_FOR_LEADER_EPOCH, PRODUCE)
 
 # api_key -> (min_version, max_version) that ApiVersions must advertise, exactly.
@@ -21,6 +22,9 @@ SUPPORTED_APIS: dict[int, tuple[int, int]] = {
     DESCRIBE_CLUSTER: (0, 1),
     ALTER_CONFIGS: (0, 2),
     INCREMENTAL_ALTER_CONFIGS: (0, 1),
+    DESCRIBE_LOG_DIRS: (1, 4),  # v0 removed in Kafka 4.0 (KIP-896)
+    ELECT_LEADERS: (0, 2),
+    DESCRIBE_TOPIC_PARTITIONS: (0, 0),
 }
 
 

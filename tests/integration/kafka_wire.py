@@ -7,7 +7,8 @@ Layout:
   - constants: API keys, error codes, which versions are flexible
   - Writer / Reader: primitive types (ints, varints, strings, arrays, tagged fields)
   - request/response headers and framing
-  - message codecs: ApiVersions (18), Metadata (3), written out by hand
+  - message codecs written out by hand: ApiVersions (18), Metadata (3),
+    DescribeLogDirs (35), ElectLeaders (43), DescribeTopicPartitions (75)
   - record batches (magic 2) with their CRC-32C
   - the other served APIs described as data (MESSAGES), and one walker that encodes
     and decodes any of them at any version
@@ -39,18 +40,23 @@ DELETE_RECORDS = 21
 OFFSET_FOR_LEADER_EPOCH = 23
 DESCRIBE_CONFIGS = 32
 ALTER_CONFIGS = 33
+DESCRIBE_LOG_DIRS = 35
 CREATE_PARTITIONS = 37
-DESCRIBE_CLUSTER = 60
+ELECT_LEADERS = 43
 INCREMENTAL_ALTER_CONFIGS = 44
+DESCRIBE_CLUSTER = 60
+DESCRIBE_TOPIC_PARTITIONS = 75
 
 # Error codes
 NONE = 0
 CORRUPT_MESSAGE = 2
 UNKNOWN_TOPIC_OR_PARTITION = 3
+INVALID_TOPIC_EXCEPTION = 17
 UNSUPPORTED_VERSION = 35
 INVALID_REQUEST = 42
 POLICY_VIOLATION = 44
 INVALID_RECORD = 87
+ELECTION_NOT_NEEDED = 84
 
 # First flexible version (compact encodings, tagged fields) of each API we speak.
 FIRST_FLEXIBLE_VERSION = {
@@ -68,6 +74,9 @@ FIRST_FLEXIBLE_VERSION = {
     INCREMENTAL_ALTER_CONFIGS: 1,
     CREATE_PARTITIONS: 2,
     DESCRIBE_CLUSTER: 0,
+    DESCRIBE_LOG_DIRS: 2,
+    ELECT_LEADERS: 2,
+    DESCRIBE_TOPIC_PARTITIONS: 0,
 }
 
 ZERO_UUID = bytes(16)
@@ -1231,6 +1240,251 @@ def decode_body(api_key: int, version: int, r: Reader) -> dict:
     out = decode_fields(r, MESSAGES[api_key].response, version, is_flexible(api_key, version))
     r.expect_end()
     return out
+def topic_partitions_writer(flexible: bool) -> Callable[[Writer, tuple[str, list[int]]], None]:
+    """Writes a (topic, [partition numbers]) entry, as DescribeLogDirs and ElectLeaders
+    requests hold them."""
+    def write(w: Writer, item: tuple[str, list[int]]) -> None:
+        w.string(item[0], compact=flexible)
+        w.array(item[1], Writer.int32, compact=flexible)
+        if flexible:
+            w.tagged_fields()
+    return write
+
+
+# --- DescribeLogDirs (key 35) -----------------------------------------------------------
+
+
+@dataclasses.dataclass
+class LogDirPartition:
+    partition_index: int
+    partition_size: int
+    offset_lag: int
+    is_future_key: bool
+
+
+@dataclasses.dataclass
+class LogDirTopic:
+    name: str
+    partitions: list[LogDirPartition]
+
+
+@dataclasses.dataclass
+class LogDirResult:
+    error_code: int
+    log_dir: str
+    topics: list[LogDirTopic]
+    total_bytes: Optional[int]  # v4+
+    usable_bytes: Optional[int]  # v4+
+
+    def sizes(self) -> dict[tuple[str, int], int]:
+        """(topic, partition) -> partition_size."""
+        return {(t.name, p.partition_index): p.partition_size
+                for t in self.topics for p in t.partitions}
+
+
+@dataclasses.dataclass
+class DescribeLogDirsResponse:
+    throttle_time_ms: int
+    error_code: Optional[int]  # v3+
+    results: list[LogDirResult]
+
+
+def encode_describe_log_dirs_request(version: int,
+                                     topics: Optional[dict[str, list[int]]]) -> bytes:
+    """topics=None asks for every partition; otherwise topic -> partition numbers."""
+    flexible = is_flexible(DESCRIBE_LOG_DIRS, version)
+    w = Writer().nullable_array(None if topics is None else list(topics.items()),
+                                topic_partitions_writer(flexible), compact=flexible)
+    if flexible:
+        w.tagged_fields()
+    return w.bytes()
+
+
+def decode_describe_log_dirs_response(r: Reader, version: int) -> DescribeLogDirsResponse:
+    flexible = is_flexible(DESCRIBE_LOG_DIRS, version)
+
+    def partition(r: Reader) -> LogDirPartition:
+        p = LogDirPartition(r.int32(), r.int64(), r.int64(), r.bool())
+        if flexible:
+            r.tagged_fields()
+        return p
+
+    def topic(r: Reader) -> LogDirTopic:
+        t = LogDirTopic(r.string(compact=flexible), r.array(partition, compact=flexible))
+        if flexible:
+            r.tagged_fields()
+        return t
+
+    def result(r: Reader) -> LogDirResult:
+        res = LogDirResult(
+            error_code=r.int16(),
+            log_dir=r.string(compact=flexible),
+            topics=r.array(topic, compact=flexible),
+            total_bytes=r.int64() if version >= 4 else None,
+            usable_bytes=r.int64() if version >= 4 else None)
+        if flexible:
+            r.tagged_fields()
+        return res
+
+    throttle_time_ms = r.int32()
+    error_code = r.int16() if version >= 3 else None
+    results = r.array(result, compact=flexible)
+    if flexible:
+        r.tagged_fields()
+    return DescribeLogDirsResponse(throttle_time_ms, error_code, results)
+
+
+# --- ElectLeaders (key 43) -------------------------------------------------------------
+
+PREFERRED_ELECTION = 0
+UNCLEAN_ELECTION = 1
+
+
+@dataclasses.dataclass
+class ElectionResult:
+    partition_id: int
+    error_code: int
+    error_message: Optional[str]
+
+
+@dataclasses.dataclass
+class ElectLeadersResponse:
+    throttle_time_ms: int
+    error_code: Optional[int]  # v1+
+    results: list[tuple[str, list[ElectionResult]]]  # (topic, partitions), in wire order
+
+    def by_partition(self) -> dict[tuple[str, int], ElectionResult]:
+        return {(topic, p.partition_id): p for topic, ps in self.results for p in ps}
+
+
+def encode_elect_leaders_request(version: int,
+                                 topic_partitions: Optional[list[tuple[str, list[int]]]],
+                                 election_type: int = PREFERRED_ELECTION,
+                                 timeout_ms: int = 60000) -> bytes:
+    """topic_partitions=None asks for every partition."""
+    flexible = is_flexible(ELECT_LEADERS, version)
+    w = Writer()
+    if version >= 1:
+        w.int8(election_type)
+    w.nullable_array(topic_partitions, topic_partitions_writer(flexible), compact=flexible)
+    w.int32(timeout_ms)
+    if flexible:
+        w.tagged_fields()
+    return w.bytes()
+
+
+def decode_elect_leaders_response(r: Reader, version: int) -> ElectLeadersResponse:
+    flexible = is_flexible(ELECT_LEADERS, version)
+
+    def partition(r: Reader) -> ElectionResult:
+        p = ElectionResult(r.int32(), r.int16(), r.nullable_string(compact=flexible))
+        if flexible:
+            r.tagged_fields()
+        return p
+
+    def topic(r: Reader) -> tuple[str, list[ElectionResult]]:
+        t = (r.string(compact=flexible), r.array(partition, compact=flexible))
+        if flexible:
+            r.tagged_fields()
+        return t
+
+    throttle_time_ms = r.int32()
+    error_code = r.int16() if version >= 1 else None
+    results = r.array(topic, compact=flexible)
+    if flexible:
+        r.tagged_fields()
+    return ElectLeadersResponse(throttle_time_ms, error_code, results)
+
+
+# --- DescribeTopicPartitions (key 75, v0 only, flexible) ---------------------------------
+
+
+@dataclasses.dataclass
+class TopicPartitionsPartition:
+    error_code: int
+    partition_index: int
+    leader_id: int
+    leader_epoch: int
+    replica_nodes: list[int]
+    isr_nodes: list[int]
+    eligible_leader_replicas: Optional[list[int]]
+    last_known_elr: Optional[list[int]]
+    offline_replicas: list[int]
+
+
+@dataclasses.dataclass
+class TopicPartitionsTopic:
+    error_code: int
+    name: Optional[str]
+    topic_id: bytes
+    is_internal: bool
+    partitions: list[TopicPartitionsPartition]
+    topic_authorized_operations: int
+
+
+@dataclasses.dataclass
+class DescribeTopicPartitionsResponse:
+    throttle_time_ms: int
+    topics: list[TopicPartitionsTopic]
+    next_cursor: Optional[tuple[str, int]]  # (topic_name, partition_index)
+
+
+def encode_describe_topic_partitions_request(topics: list[str],
+                                             response_partition_limit: int = 2000,
+                                             cursor: Optional[tuple[str, int]] = None) -> bytes:
+    """topics=[] asks for every topic; cursor is (topic_name, partition_index)."""
+
+    def topic(w: Writer, name: str) -> None:
+        w.string(name, compact=True).tagged_fields()
+
+    w = Writer().array(topics, topic, compact=True).int32(response_partition_limit)
+    if cursor is None:
+        w.int8(-1)  # a nullable struct's presence byte
+    else:
+        w.int8(1).string(cursor[0], compact=True).int32(cursor[1]).tagged_fields()
+    return w.tagged_fields().bytes()
+
+
+def decode_describe_topic_partitions_response(r: Reader) -> DescribeTopicPartitionsResponse:
+    def int32(r: Reader) -> int:
+        return r.int32()
+
+    def partition(r: Reader) -> TopicPartitionsPartition:
+        p = TopicPartitionsPartition(
+            error_code=r.int16(),
+            partition_index=r.int32(),
+            leader_id=r.int32(),
+            leader_epoch=r.int32(),
+            replica_nodes=r.array(int32, compact=True),
+            isr_nodes=r.array(int32, compact=True),
+            eligible_leader_replicas=r.nullable_array(int32, compact=True),
+            last_known_elr=r.nullable_array(int32, compact=True),
+            offline_replicas=r.array(int32, compact=True))
+        r.tagged_fields()
+        return p
+
+    def topic(r: Reader) -> TopicPartitionsTopic:
+        t = TopicPartitionsTopic(
+            error_code=r.int16(),
+            name=r.nullable_string(compact=True),
+            topic_id=r.uuid(),
+            is_internal=r.bool(),
+            partitions=r.array(partition, compact=True),
+            topic_authorized_operations=r.int32())
+        r.tagged_fields()
+        return t
+
+    throttle_time_ms = r.int32()
+    topics = r.array(topic, compact=True)
+    presence = r.int8()
+    if presence not in (-1, 1):
+        raise DecodeError(f"nullable struct presence byte {presence}")
+    next_cursor = None
+    if presence == 1:
+        next_cursor = (r.string(compact=True), r.int32())
+        r.tagged_fields()
+    r.tagged_fields()
+    return DescribeTopicPartitionsResponse(throttle_time_ms, topics, next_cursor)
 
 
 # --- connection ---------------------------------------------------------------------
@@ -1371,3 +1625,33 @@ class KafkaConnection:
         """Sends a request described by MESSAGES and returns its decoded response."""
         cid = self.send_request(api_key, version, encode_body(api_key, version, values).bytes())
         return decode_body(api_key, version, self.recv_response(api_key, version, cid))
+    def describe_log_dirs(self, version: int = 4,
+                          topics: Optional[dict[str, list[int]]] = None
+                          ) -> DescribeLogDirsResponse:
+        cid = self.send_request(DESCRIBE_LOG_DIRS, version,
+                                encode_describe_log_dirs_request(version, topics))
+        r = self.recv_response(DESCRIBE_LOG_DIRS, version, cid)
+        resp = decode_describe_log_dirs_response(r, version)
+        r.expect_end()
+        return resp
+
+    def elect_leaders(self, version: int = 2,
+                      topic_partitions: Optional[list[tuple[str, list[int]]]] = None,
+                      election_type: int = PREFERRED_ELECTION) -> ElectLeadersResponse:
+        cid = self.send_request(ELECT_LEADERS, version, encode_elect_leaders_request(
+            version, topic_partitions, election_type))
+        r = self.recv_response(ELECT_LEADERS, version, cid)
+        resp = decode_elect_leaders_response(r, version)
+        r.expect_end()
+        return resp
+
+    def describe_topic_partitions(self, topics: list[str], response_partition_limit: int = 2000,
+                                  cursor: Optional[tuple[str, int]] = None
+                                  ) -> DescribeTopicPartitionsResponse:
+        cid = self.send_request(DESCRIBE_TOPIC_PARTITIONS, 0,
+                                encode_describe_topic_partitions_request(
+                                    topics, response_partition_limit, cursor))
+        r = self.recv_response(DESCRIBE_TOPIC_PARTITIONS, 0, cid)
+        resp = decode_describe_topic_partitions_response(r)
+        r.expect_end()
+        return resp

@@ -34,6 +34,7 @@ enum class error_code : int16_t {
     fenced_leader_epoch = 74,
     unknown_leader_epoch = 75,
     unsupported_compression_type = 76,
+    election_not_needed = 84,
     invalid_record = 87,
     unknown_topic_id = 100,
     fetch_session_topic_id_error = 106,

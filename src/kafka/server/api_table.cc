@@ -31,12 +31,16 @@ constexpr handler_row handler_rows[] = {
     {key::offset_for_leader_epoch, handlers::offset_for_leader_epoch},
     {key::delete_records, handlers::delete_records},
     {key::describe_cluster, handlers::describe_cluster},
+    {key::describe_log_dirs, handlers::describe_log_dirs},
+    {key::elect_leaders, handlers::elect_leaders},
+    {key::describe_topic_partitions, handlers::describe_topic_partitions},
 };
 
 // Where Kafka 4.0 advertises less than the definitions cover: the old
 // message formats (magic 0/1) are gone, so Fetch starts at v4. Produce keeps
 // v0-v2 advertised because older librdkafka's feature detection looks for
 // them (KAFKA-18659), but its handler answers them UNSUPPORTED_VERSION.
+// DescribeLogDirs v0 is gone too (KIP-896).
 struct range_row {
     int16_t key;
     int16_t min_version;
@@ -44,6 +48,7 @@ struct range_row {
 };
 constexpr range_row kafka_4_0_ranges[] = {
     {key::fetch, 4, 17},
+    {key::describe_log_dirs, 1, 4},
 };
 
 constexpr handler handler_of(int16_t k) {

@@ -16,6 +16,9 @@ struct server_config {
     config::endpoint listen;
     config::endpoint advertised;
     std::string cluster_id;
+    // The node's data directory, absolute: the one log directory
+    // DescribeLogDirs reports.
+    std::string data_dir;
     int32_t max_request_bytes{104857600};
     std::chrono::milliseconds shutdown_grace{10000};
     std::chrono::milliseconds max_idle{600000};

@@ -2,6 +2,7 @@
 #include "cluster/topic_table.h"
 #include "kafka/protocol/error_code.h"
 #include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/leadership.h"
 #include "kafka/server/handlers/partition_calls.h"
 #include "storage/log_manager.h"
 
@@ -45,8 +46,7 @@ result delete_records(request_context& ctx) {
             auto& out = topic_out.partitions.emplace_back();
             out.partition_index = p.partition_index;
             out.low_watermark = -1;
-            if (meta == nullptr || p.partition_index < 0
-                || p.partition_index >= meta->partitions) {
+            if (!has_partition(meta, p.partition_index)) {
                 out.error_code =
                     static_cast<int16_t>(error_code::unknown_topic_or_partition);
                 continue;

@@ -7,6 +7,7 @@
 #include "kafka/server/fetch_session.h"
 #include "kafka/server/fetch_waiters.h"
 #include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/leadership.h"
 #include "kafka/server/handlers/partition_calls.h"
 #include "kafka/server/handlers/topic_config.h"
 #include "storage/log_manager.h"
@@ -185,7 +186,7 @@ private:
             out.records = base::iobuf{};
             const auto* meta = by_id ? _ctx.node.topics->find(p.topic_id)
                                      : _ctx.node.topics->find(p.topic);
-            if (meta == nullptr || p.partition < 0 || p.partition >= meta->partitions) {
+            if (!has_partition(meta, p.partition)) {
                 set_error(out,
                           by_id && meta == nullptr
                               ? error_code::unknown_topic_id

@@ -2,6 +2,7 @@
 #include "cluster/topic_table.h"
 #include "kafka/protocol/error_code.h"
 #include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/leadership.h"
 #include "kafka/server/handlers/partition_calls.h"
 #include "storage/log_manager.h"
 
@@ -73,8 +74,7 @@ result list_offsets(request_context& ctx) {
         for (const auto& p : t.partitions) {
             auto& out = topic_out.partitions.emplace_back();
             out.partition_index = p.partition_index;
-            if (meta == nullptr || p.partition_index < 0
-                || p.partition_index >= meta->partitions) {
+            if (!has_partition(meta, p.partition_index)) {
                 out.error_code =
                     static_cast<int16_t>(error_code::unknown_topic_or_partition);
                 continue;
@@ -91,7 +91,7 @@ result list_offsets(request_context& ctx) {
             out.error_code = static_cast<int16_t>(found.error);
             out.timestamp = found.timestamp;
             out.offset = found.offset;
-            out.leader_epoch = 0;
+            out.leader_epoch = single_node_leader_epoch;
             if (ctx.version() == 0 && found.offset >= 0) {
                 out.old_style_offsets.push_back(found.offset);
             }

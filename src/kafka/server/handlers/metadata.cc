@@ -3,26 +3,21 @@
 #include "cluster/topic_table.h"
 #include "kafka/protocol/error_code.h"
 #include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/leadership.h"
 #include "kafka/server/handlers/topic_creation.h"
+#include "kafka/server/handlers/topic_rules.h"
 
 namespace kafka::handlers {
 namespace {
 
-// A single node leads every partition; epoch 0 until Raft brings terms.
 protocol::metadata_response::topic describe(const cluster::topic_metadata& t,
                                             int32_t node_id) {
     protocol::metadata_response::topic out;
     out.name = t.name;
     out.topic_id = t.id;
-    out.is_internal = t.name.starts_with("__");
+    out.is_internal = is_internal_topic(t.name);
     for (int32_t p = 0; p < t.partitions; ++p) {
-        protocol::metadata_response_partition part;
-        part.partition_index = p;
-        part.leader_id = node_id;
-        part.leader_epoch = 0;
-        part.replica_nodes = {node_id};
-        part.isr_nodes = {node_id};
-        out.partitions.push_back(std::move(part));
+        describe_leadership(out.partitions.emplace_back(), p, node_id);
     }
     return out;
 }

@@ -2,6 +2,7 @@
 #include "cluster/topic_table.h"
 #include "kafka/protocol/error_code.h"
 #include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/leadership.h"
 #include "kafka/server/handlers/partition_calls.h"
 #include "storage/log_manager.h"
 
@@ -29,7 +30,7 @@ result offset_for_leader_epoch(request_context& ctx) {
         for (const auto& p : t.partitions) {
             auto& out = topic_out.partitions.emplace_back();
             out.partition = p.partition;
-            if (meta == nullptr || p.partition < 0 || p.partition >= meta->partitions) {
+            if (!has_partition(meta, p.partition)) {
                 out.error_code =
                     static_cast<int16_t>(error_code::unknown_topic_or_partition);
                 continue;

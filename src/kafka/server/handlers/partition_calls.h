@@ -13,6 +13,7 @@
 
 #include <exception>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 // What several handlers share: running work on a partition's owner shard,
@@ -31,21 +32,6 @@ inline error_code to_error_code(storage::errc e) {
     }
 }
 
-// A single node's leader epoch for every partition, until Raft brings terms.
-constexpr int32_t single_node_leader_epoch = 0;
-
-// KIP-320: a client that knows a newer leader epoch than ours, or an older
-// one, is told so rather than answered. -1 means the client does not say.
-inline error_code check_leader_epoch(int32_t client_epoch) {
-    if (client_epoch > single_node_leader_epoch) {
-        return error_code::unknown_leader_epoch;
-    }
-    if (client_epoch >= 0 && client_epoch < single_node_leader_epoch) {
-        return error_code::fenced_leader_epoch;
-    }
-    return error_code::none;
-}
-
 // Runs fn(managed*) on the shard that owns topic/partition; managed* is
 // null when that shard has no such partition (a topic deleted meanwhile).
 template<typename F>
@@ -59,6 +45,41 @@ auto on_partition(backend& node, std::string topic, int32_t partition, F fn) {
             return fn(manager->get(topic, partition));
         });
 }
+
+// A partition of a request, by topic name and number.
+struct partition_ref {
+    std::string topic;
+    int32_t partition{0};
+};
+
+template<typename F>
+using partition_result_t = std::invoke_result_t<F&, storage::log_manager::managed*>;
+
+namespace detail {
+// One shard's share of on_partitions: fn on each of `share` (the indexes
+// `refs` stand at in the caller's list), results put back in place.
+template<typename F>
+runtime::awaitable<void> run_share(cluster::partition_manager* manager,
+                                   runtime::shard_id shard,
+                                   std::vector<partition_ref> refs,
+                                   std::vector<size_t> share, F fn,
+                                   std::vector<partition_result_t<F>>& results) {
+    // Named: see CONTRIBUTING.md, "Coroutines".
+    auto task = runtime::submit_to(
+        shard, [manager, refs = std::move(refs), fn = std::move(fn)]() mutable {
+            std::vector<partition_result_t<F>> out;
+            out.reserve(refs.size());
+            for (const auto& r : refs) {
+                out.push_back(fn(manager->get(r.topic, r.partition)));
+            }
+            return out;
+        });
+    auto out = co_await std::move(task);
+    for (size_t i = 0; i < share.size(); ++i) {
+        results[share[i]] = std::move(out[i]);
+    }
+}
+} // namespace detail
 
 // Runs every task concurrently on the calling shard and waits for all;
 // the first exception one throws is rethrown once all have ended.
@@ -85,6 +106,36 @@ inline runtime::awaitable<void> when_all(std::vector<runtime::awaitable<void>> t
     if (failure) {
         std::rethrow_exception(failure);
     }
+}
+
+// Runs fn(managed*) (synchronous, copyable) for each of `partitions` on the
+// shard that owns it: one call per shard with that shard's share, the
+// shards side by side. Gives back fn's results in the order of
+// `partitions`; managed* is null where the owner has no such partition.
+template<typename F>
+runtime::awaitable<std::vector<partition_result_t<F>>> on_partitions(
+    backend& node, std::vector<partition_ref> partitions, F fn) {
+    auto shards = static_cast<unsigned>(node.partitions.size());
+    std::vector<std::vector<partition_ref>> refs(shards);
+    std::vector<std::vector<size_t>> shares(shards);
+    for (size_t i = 0; i < partitions.size(); ++i) {
+        auto& p = partitions[i];
+        auto owner = cluster::partition_manager::owner(p.topic, p.partition, shards);
+        refs[owner()].push_back(std::move(p));
+        shares[owner()].push_back(i);
+    }
+    std::vector<partition_result_t<F>> results(partitions.size());
+    std::vector<runtime::awaitable<void>> tasks;
+    for (unsigned s = 0; s < shards; ++s) {
+        if (!shares[s].empty()) {
+            tasks.push_back(detail::run_share(node.partitions[s], runtime::shard_id(s),
+                                              std::move(refs[s]), std::move(shares[s]),
+                                              fn, results));
+        }
+    }
+    auto all = when_all(std::move(tasks));
+    co_await std::move(all);
+    co_return results;
 }
 
 } // namespace kafka::handlers

@@ -6,6 +6,7 @@
 #include "kafka/protocol/error_code.h"
 #include "kafka/server/fetch_waiters.h"
 #include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/leadership.h"
 #include "kafka/server/handlers/partition_calls.h"
 #include "kafka/server/handlers/topic_config.h"
 #include "model/batch_walker.h"
@@ -212,7 +213,7 @@ runtime::awaitable<void> produce_partition(backend& node, const std::string& top
                                            const partition_in& in, partition_out& out) {
     out.index = in.index;
     const auto* meta = node.topics->find(topic);
-    if (meta == nullptr || in.index < 0 || in.index >= meta->partitions) {
+    if (!has_partition(meta, in.index)) {
         answer_refusal(out, {error_code::unknown_topic_or_partition});
         co_return;
     }

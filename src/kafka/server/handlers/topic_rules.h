@@ -31,4 +31,10 @@ inline std::optional<std::string> invalid_topic_name(std::string_view name) {
     return std::nullopt;
 }
 
+// Kafka's internal topics (__consumer_offsets, __transaction_state) and
+// any other name of that form.
+inline bool is_internal_topic(std::string_view name) {
+    return name.starts_with("__");
+}
+
 } // namespace kafka::handlers

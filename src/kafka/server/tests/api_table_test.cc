@@ -41,6 +41,9 @@ TEST(api_table, ranges_follow_kafka_4_0) {
     EXPECT_EQ(entry(key::fetch).max_version, 17);
     EXPECT_EQ(entry(key::api_versions).max_version, 4);
     EXPECT_EQ(entry(key::metadata).max_version, 12);
+    // KIP-896 removed DescribeLogDirs v0.
+    EXPECT_EQ(entry(key::describe_log_dirs).min_version, 1);
+    EXPECT_EQ(entry(key::describe_log_dirs).max_version, 4);
     // Unstable latest versions are never included.
     EXPECT_EQ(entry(key::end_txn).max_version, 4);
 }
@@ -68,13 +71,14 @@ TEST(api_table, advertises_only_apis_with_handlers) {
         EXPECT_NE(e.serve, nullptr);
         served.insert(e.key);
     }
-    EXPECT_EQ(served,
-              (std::set<int16_t>{key::produce, key::fetch, key::list_offsets,
-                                 key::metadata, key::api_versions, key::create_topics,
-                                 key::delete_topics, key::describe_configs,
-                                 key::create_partitions, key::offset_for_leader_epoch,
-                                 key::delete_records, key::describe_cluster,
-                                 key::alter_configs, key::incremental_alter_configs}));
+    EXPECT_EQ(
+        served,
+        (std::set<int16_t>{
+            key::produce, key::fetch, key::list_offsets, key::metadata, key::api_versions,
+            key::create_topics, key::delete_topics, key::describe_configs,
+            key::create_partitions, key::offset_for_leader_epoch, key::delete_records,
+            key::describe_cluster, key::alter_configs, key::incremental_alter_configs,
+            key::describe_log_dirs, key::elect_leaders, key::describe_topic_partitions}));
     EXPECT_NE(kafka::find_api(key::metadata), nullptr);
     EXPECT_EQ(kafka::find_api(key::find_coordinator), nullptr);
 }
