@@ -164,10 +164,6 @@ def compact_log(path, keep: int = 64 * 1024) -> None:
                      + tail)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "at its descriptor limit atolld's accept loop retries a failing accept (EMFILE) at "
-    "once, forever: shard 0 spins at 100% CPU and logs 'accept failed: Too many open "
-    "files' tens of MB a second until a descriptor frees up"))
 def test_at_its_descriptor_limit_the_broker_keeps_serving_quietly_and_recovers(
         launcher, monkeypatch, tmp_path):
     allow_files(EDGE_FD_LIMIT * 2 + 500)

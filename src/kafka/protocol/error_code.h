@@ -28,6 +28,7 @@ enum class error_code : int16_t {
     invalid_replication_factor = 38,
     invalid_config = 40,
     invalid_request = 42,
+    policy_violation = 44,
     kafka_storage_error = 56,
     fetch_session_id_not_found = 70,
     invalid_fetch_session_epoch = 71,

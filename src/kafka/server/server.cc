@@ -11,6 +11,10 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <string>
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -67,8 +71,58 @@ void server::set_bound_port(uint16_t port) {
     }
 }
 
+namespace {
+
+// Paces an accept loop whose accepts fail (EMFILE, ENFILE, ENOBUFS): waits
+// from 10 ms doubling to 1 s, and logs the first failure of a run and then
+// at most one line every 10 s with how many it left out.
+class accept_backoff {
+public:
+    using clock = std::chrono::steady_clock;
+
+    std::chrono::milliseconds failed(const std::string& why) {
+        auto now = clock::now();
+        if (_failures == 0 || now - _last_log >= log_interval) {
+            log.warn("accept failed: {} ({} more failures since the last report); "
+                     "retrying in {} ms",
+                     why, _unreported, _wait.count());
+            _last_log = now;
+            _unreported = 0;
+        } else {
+            ++_unreported;
+        }
+        ++_failures;
+        auto wait = _wait;
+        _wait = std::min(_wait * 2, max_wait);
+        return wait;
+    }
+
+    void succeeded() {
+        if (_failures > 0) {
+            log.info("accepting connections again after {} failed accepts", _failures);
+        }
+        _failures = 0;
+        _unreported = 0;
+        _wait = min_wait;
+    }
+
+private:
+    static constexpr std::chrono::milliseconds min_wait{10};
+    static constexpr std::chrono::milliseconds max_wait{1000};
+    static constexpr std::chrono::seconds log_interval{10};
+
+    std::chrono::milliseconds _wait{min_wait};
+    uint64_t _failures{0};
+    uint64_t _unreported{0};
+    clock::time_point _last_log{};
+};
+
+} // namespace
+
 runtime::awaitable<void> server::accept_loop() {
     runtime::gate_holder hold(_gate);
+    boost::asio::steady_timer pause(_acceptor.get_executor());
+    accept_backoff backoff;
     for (;;) {
         boost::system::error_code ec;
         auto socket = co_await _acceptor.async_accept(
@@ -77,10 +131,16 @@ runtime::awaitable<void> server::accept_loop() {
             co_return;
         }
         if (ec) {
-            // Out of descriptors and the like: keep serving the others.
-            log.warn("accept failed: {}", ec.message());
+            // Out of descriptors and the like: the pending connection stays
+            // in the backlog, so an immediate retry fails again. Wait,
+            // longer each time, and keep serving the connections there are.
+            auto wait = backoff.failed(ec.message());
+            pause.expires_after(wait);
+            co_await pause.async_wait(
+                boost::asio::redirect_error(boost::asio::use_awaitable, ec));
             continue;
         }
+        backoff.succeeded();
         server* target = _shards[_next_shard++ % _shards.size()];
         int fd = socket.release();
         if (target == this) {

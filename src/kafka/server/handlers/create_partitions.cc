@@ -3,10 +3,27 @@
 #include "cluster/topic_table.h"
 #include "kafka/server/handlers/handlers.h"
 #include "kafka/server/handlers/topic_creation.h"
+#include "kafka/server/handlers/topic_rules.h"
 
 #include <fmt/format.h>
 
 namespace kafka::handlers {
+namespace {
+
+// The partitions the request would add to the topics that exist.
+int64_t new_partitions(const backend& node,
+                       const protocol::create_partitions_request& request) {
+    int64_t total = 0;
+    for (const auto& t : request.topics) {
+        const auto* meta = node.topics->find(t.name);
+        if (meta != nullptr && t.count > meta->partitions) {
+            total += t.count - meta->partitions;
+        }
+    }
+    return total;
+}
+
+} // namespace
 
 result create_partitions(request_context& ctx) {
     auto request = decode_request<protocol::create_partitions_request>(ctx);
@@ -14,6 +31,15 @@ result create_partitions(request_context& ctx) {
         co_return std::nullopt;
     }
     protocol::create_partitions_response response;
+    if (new_partitions(ctx.node, *request) > max_partitions_per_request) {
+        for (const auto& t : request->topics) {
+            auto& out = response.results.emplace_back();
+            out.name = t.name;
+            out.error_code = static_cast<int16_t>(error_code::policy_violation);
+            out.error_message = std::string(too_many_partitions);
+        }
+        co_return encode_response(response, ctx.version());
+    }
     for (const auto& t : request->topics) {
         auto& out = response.results.emplace_back();
         out.name = t.name;

@@ -2,6 +2,7 @@
 #include "kafka/server/handlers/handlers.h"
 #include "kafka/server/handlers/topic_config.h"
 #include "kafka/server/handlers/topic_creation.h"
+#include "kafka/server/handlers/topic_rules.h"
 
 namespace kafka::handlers {
 namespace {
@@ -18,6 +19,21 @@ void refuse(topic_out& out, error_code e, std::optional<std::string> message) {
     out.configs.reset();
 }
 
+int64_t requested_partitions(const backend& node,
+                             const protocol::create_topics_request& request) {
+    int64_t total = 0;
+    for (const auto& t : request.topics) {
+        if (!t.assignments.empty()) {
+            total += static_cast<int64_t>(t.assignments.size());
+        } else if (t.num_partitions == -1) {
+            total += node.default_partitions;
+        } else if (t.num_partitions > 0) {
+            total += t.num_partitions;
+        }
+    }
+    return total;
+}
+
 } // namespace
 
 result create_topics(request_context& ctx) {
@@ -26,6 +42,14 @@ result create_topics(request_context& ctx) {
         co_return std::nullopt;
     }
     protocol::create_topics_response response;
+    if (requested_partitions(ctx.node, *request) > max_partitions_per_request) {
+        for (const auto& t : request->topics) {
+            auto& out = response.topics.emplace_back();
+            out.name = t.name;
+            refuse(out, error_code::policy_violation, std::string(too_many_partitions));
+        }
+        co_return encode_response(response, ctx.version());
+    }
     for (const auto& t : request->topics) {
         auto& out = response.topics.emplace_back();
         out.name = t.name;

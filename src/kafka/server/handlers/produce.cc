@@ -86,12 +86,58 @@ topic_rules rules_of(const backend& node, const cluster::topic_metadata& topic) 
         .compression = codec_named(topic_value(node, topic, props::compression_type))};
 }
 
+// Kafka's answer to a batch that does not parse (ProduceRequest,
+// ByteBufferLogInputStream, LogValidator): bytes that are not a batch at
+// all, or fail their CRC, are corrupt (CORRUPT_MESSAGE, which producers
+// retry); a whole batch whose contents break the format is an invalid
+// record (INVALID_RECORD, which they do not).
+error_code produce_error(model::batch_errc e) {
+    using model::batch_errc;
+    switch (e) {
+        case batch_errc::bad_length:
+        case batch_errc::invalid_magic:
+        case batch_errc::crc_mismatch:
+        case batch_errc::unsupported_compression:
+        case batch_errc::bad_compressed_data:
+            return error_code::corrupt_message;
+        case batch_errc::uncompressed_too_large:
+            return error_code::message_too_large;
+        case batch_errc::invalid_timestamp:
+            return error_code::invalid_timestamp;
+        case batch_errc::truncated:
+        case batch_errc::unsupported_magic:
+        case batch_errc::invalid_record_count:
+        case batch_errc::invalid_record:
+        case batch_errc::invalid_offsets:
+        case batch_errc::invalid_control_record:
+        case batch_errc::trailing_bytes:
+            return error_code::invalid_record;
+    }
+    return error_code::corrupt_message;
+}
+
+// What only a broker writes, or an idempotent producer's batch without
+// its sequence: refused as LogValidator does.
+std::optional<refusal> check_producer_fields(const model::record_batch& batch) {
+    const auto& h = batch.header();
+    if (h.is_control()) {
+        return refusal{
+            error_code::invalid_record, {}, "a client may not write control batches"};
+    }
+    if (h.producer_id != model::no_producer_id && h.base_sequence < 0) {
+        return refusal{error_code::invalid_record,
+                       {},
+                       "a batch with a producer id needs a base sequence"};
+    }
+    return std::nullopt;
+}
+
 // The one batch a v2 produce carries for a partition, checked as Kafka's
 // LogValidator does; or the error to answer with.
 std::variant<model::record_batch, refusal> parse(const partition_in& in, int16_t version,
                                                  int64_t max_bytes) {
     if (!in.records || in.records->empty()) {
-        return refusal{error_code::corrupt_message};
+        return refusal{error_code::invalid_record, {}, "no record batch"};
     }
     if (static_cast<int64_t>(in.records->size_bytes()) > max_bytes) {
         return refusal{error_code::message_too_large};
@@ -101,14 +147,10 @@ std::variant<model::record_batch, refusal> parse(const partition_in& in, int16_t
     model::batch_walker walker(in.records->share(), options);
     auto first = walker.next();
     if (!first) {
-        return refusal{first.code() == model::batch_errc::unsupported_magic
-                           ? error_code::unsupported_version
-                           : error_code::corrupt_message,
-                       {},
-                       first.error_value().message};
+        return refusal{produce_error(first.code()), {}, first.error_value().message};
     }
     if (!first->has_value() || walker.partial_bytes() > 0) {
-        return refusal{error_code::corrupt_message};
+        return refusal{error_code::invalid_record, {}, "not a whole record batch"};
     }
     // Magic 2 allows exactly one batch per partition and request.
     auto second = walker.next();
@@ -120,6 +162,9 @@ std::variant<model::record_batch, refusal> parse(const partition_in& in, int16_t
                                              batch.compression());
         e != error_code::none) {
         return refusal{e};
+    }
+    if (auto refused = check_producer_fields(batch)) {
+        return std::move(*refused);
     }
     return std::move(batch);
 }

@@ -2,11 +2,19 @@
 
 #include "kafka/protocol/error_code.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace kafka::handlers {
+
+// The most partitions one CreateTopics or CreatePartitions request may
+// make, as in Kafka's controller: each partition costs files and memory,
+// so one request must not be able to exhaust the node.
+constexpr int64_t max_partitions_per_request = 10000;
+constexpr std::string_view too_many_partitions =
+    "Excessively large number of partitions per request.";
 
 // Kafka's rules for topic names: 1 to 249 characters of [a-zA-Z0-9._-],
 // and not "." or "..". Returns why a name breaks them.
