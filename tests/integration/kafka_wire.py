@@ -10,7 +10,7 @@ Layout:
   - message codecs written out by hand: ApiVersions (18), Metadata (3),
     DescribeLogDirs (35), ElectLeaders (43), DescribeTopicPartitions (75)
   - record batches (magic 2) with their CRC-32C
-  - the other served APIs described as data (MESSAGES), and one walker that encodes
+  - every served API described as data (MESSAGES), and one walker that encodes
     and decodes any of them at any version
   - KafkaConnection: a blocking socket that speaks framed requests, with timeouts
 """
@@ -734,7 +734,8 @@ def decode_record_batches(data: Optional[bytes]) -> list[RecordBatch]:
 #   "bool" "int8" "int16" "int32" "int64" "uuid" "string" "bytes" "records"
 #   "[]int32" "[]int64" "[]string"   arrays of a primitive
 #   [Field, ...]                     an array of structs
-#   (Field, ...)                     one struct (here only tagged fields are structs)
+#   (Field, ...)                     one struct; where nullable, an int8 comes first:
+#                                    -1 for null, 1 for a struct that follows
 
 LATEST = 0x7FFF
 
@@ -814,6 +815,10 @@ def _encode_value(w: Writer, f: Field, version: int, flexible: bool, v: object) 
         w.nullable_array(v, lambda w2, item: encode_fields(w2, t, version, flexible, item),
                          compact=flexible)
     elif isinstance(t, tuple):
+        if version in f.nullable:
+            w.int8(-1 if v is None else 1)
+            if v is None:
+                return
         encode_fields(w, t, version, flexible, v)  # type: ignore[arg-type]
     elif t.startswith("[]"):
         w.nullable_array(v, lambda w2, item: _encode_primitive(w2, t[2:], item, flexible),
@@ -865,6 +870,13 @@ def _decode_value(r: Reader, f: Field, version: int, flexible: bool) -> object:
     if isinstance(t, list):
         read = lambda r2: decode_fields(r2, t, version, flexible)  # noqa: E731
     elif isinstance(t, tuple):
+        if nullable:
+            presence = r.int8()
+            if presence not in (-1, 1):
+                raise DecodeError(f"nullable struct presence byte {presence} "
+                                  f"at offset {r.position - 1}")
+            if presence == -1:
+                return None
         return decode_fields(r, t, version, flexible)
     elif t.startswith("[]"):
         read = lambda r2: _decode_primitive(r2, t[2:], False, flexible)  # noqa: E731
@@ -1226,6 +1238,77 @@ MESSAGES: dict[int, Message] = {m.api_key: m for m in [
                       F("rack", "string", nullable="0+")]),
         F("cluster_authorized_operations", "int32"),
     )),
+    Message("DescribeLogDirs", DESCRIBE_LOG_DIRS, request=(
+        F("topics", [
+            F("topic", "string"),
+            F("partitions", "[]int32"),
+        ], nullable="0+"),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("error_code", "int16", "3+"),
+        F("results", [
+            F("error_code", "int16"),
+            F("log_dir", "string"),
+            F("topics", [
+                F("name", "string"),
+                F("partitions", [
+                    F("partition_index", "int32"),
+                    F("partition_size", "int64"),
+                    F("offset_lag", "int64"),
+                    F("is_future_key", "bool"),
+                ]),
+            ]),
+            F("total_bytes", "int64", "4+", default=-1),
+            F("usable_bytes", "int64", "4+", default=-1),
+        ]),
+    )),
+    Message("ElectLeaders", ELECT_LEADERS, request=(
+        F("election_type", "int8", "1+"),
+        F("topic_partitions", [
+            F("topic", "string"),
+            F("partitions", "[]int32"),
+        ], nullable="0+"),
+        F("timeout_ms", "int32", default=60000),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("error_code", "int16", "1+"),
+        F("replica_election_results", [
+            F("topic", "string"),
+            F("partition_result", [
+                F("partition_id", "int32"),
+                F("error_code", "int16"),
+                F("error_message", "string", nullable="0+"),
+            ]),
+        ]),
+    )),
+    Message("DescribeTopicPartitions", DESCRIBE_TOPIC_PARTITIONS, request=(
+        F("topics", [F("name", "string")]),
+        F("response_partition_limit", "int32", default=2000),
+        F("cursor", (F("topic_name", "string"), F("partition_index", "int32")),
+          nullable="0+"),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("topics", [
+            F("error_code", "int16"),
+            F("name", "string", nullable="0+"),
+            F("topic_id", "uuid"),
+            F("is_internal", "bool", default=False),
+            F("partitions", [
+                F("error_code", "int16"),
+                F("partition_index", "int32"),
+                F("leader_id", "int32"),
+                F("leader_epoch", "int32", default=-1),
+                F("replica_nodes", "[]int32"),
+                F("isr_nodes", "[]int32"),
+                F("eligible_leader_replicas", "[]int32", nullable="0+"),
+                F("last_known_elr", "[]int32", nullable="0+"),
+                F("offline_replicas", "[]int32"),
+            ]),
+            F("topic_authorized_operations", "int32", default=-0x8000_0000),
+        ]),
+        F("next_cursor", (F("topic_name", "string"), F("partition_index", "int32")),
+          nullable="0+"),
+    )),
 ]}
 
 
@@ -1240,6 +1323,8 @@ def decode_body(api_key: int, version: int, r: Reader) -> dict:
     out = decode_fields(r, MESSAGES[api_key].response, version, is_flexible(api_key, version))
     r.expect_end()
     return out
+
+
 def topic_partitions_writer(flexible: bool) -> Callable[[Writer, tuple[str, list[int]]], None]:
     """Writes a (topic, [partition numbers]) entry, as DescribeLogDirs and ElectLeaders
     requests hold them."""
@@ -1625,6 +1710,7 @@ class KafkaConnection:
         """Sends a request described by MESSAGES and returns its decoded response."""
         cid = self.send_request(api_key, version, encode_body(api_key, version, values).bytes())
         return decode_body(api_key, version, self.recv_response(api_key, version, cid))
+
     def describe_log_dirs(self, version: int = 4,
                           topics: Optional[dict[str, list[int]]] = None
                           ) -> DescribeLogDirsResponse:
