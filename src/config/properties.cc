@@ -192,6 +192,99 @@ const property_definition min_incremental_fetch_session_eviction_ms_def{
 
 // ---- cluster -----------------------------------------------------------
 
+const property_definition group_initial_rebalance_delay_ms_def{
+    .name = "group.initial.rebalance.delay.ms",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = true,
+    .documentation =
+        "How long a new group waits for more members before its first rebalance; each "
+        "newcomer extends the wait, up to the rebalance timeout.",
+    .default_value = int64_t{3000},
+    .min = 0,
+    .max = int32_max,
+};
+
+const property_definition group_min_session_timeout_ms_def{
+    .name = "group.min.session.timeout.ms",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = true,
+    .documentation = "The shortest session timeout a group member may ask for.",
+    .default_value = int64_t{6000},
+    .min = 0,
+    .max = int32_max,
+};
+
+const property_definition group_max_session_timeout_ms_def{
+    .name = "group.max.session.timeout.ms",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = true,
+    .documentation = "The longest session timeout a group member may ask for.",
+    .default_value = int64_t{1800000},
+    .min = 0,
+    .max = int32_max,
+};
+
+const property_definition group_max_size_def{
+    .name = "group.max.size",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = true,
+    .documentation = "The most members one group may have.",
+    .default_value = int64_t{2147483647},
+    .min = 1,
+    .max = int32_max,
+};
+
+const property_definition offsets_topic_num_partitions_def{
+    .name = "offsets.topic.num.partitions",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = true,
+    .documentation = "The partitions of __consumer_offsets, fixed when the topic is "
+                     "created (on the first FindCoordinator).",
+    .default_value = int64_t{50},
+    .min = 1,
+    .max = int64_t{10000},
+};
+
+const property_definition offsets_retention_minutes_def{
+    .name = "offsets.retention.minutes",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = true,
+    .documentation =
+        "How long the committed offsets of a group are kept after it becomes empty (or, "
+        "for a group that never had members, after the commit).",
+    .default_value = int64_t{10080},
+    .min = 1,
+    .max = int32_max,
+};
+
+const property_definition offsets_retention_check_interval_ms_def{
+    .name = "offsets.retention.check.interval.ms",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = true,
+    .documentation = "How often expired offsets are looked for.",
+    .default_value = int64_t{600000},
+    .min = 1,
+    .max = int64_max,
+};
+
+const property_definition offset_metadata_max_bytes_def{
+    .name = "offset.metadata.max.bytes",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = true,
+    .documentation = "The largest metadata string an offset commit may carry.",
+    .default_value = int64_t{4096},
+    .min = 0,
+    .max = int32_max,
+};
+
 const property_definition auto_create_topics_enable_def{
     .name = "auto.create.topics.enable",
     .kind = value_kind::boolean,
@@ -373,6 +466,14 @@ const std::array registry{
     &max_incremental_fetch_session_cache_slots_def,
     &min_incremental_fetch_session_eviction_ms_def,
     &auto_create_topics_enable_def,
+    &group_initial_rebalance_delay_ms_def,
+    &group_min_session_timeout_ms_def,
+    &group_max_session_timeout_ms_def,
+    &group_max_size_def,
+    &offsets_topic_num_partitions_def,
+    &offsets_retention_minutes_def,
+    &offsets_retention_check_interval_ms_def,
+    &offset_metadata_max_bytes_def,
     &message_max_bytes_def,
     &num_partitions_def,
     &default_replication_factor_def,
@@ -420,6 +521,16 @@ const property<int64_t> max_incremental_fetch_session_cache_slots{
 const property<int64_t> min_incremental_fetch_session_eviction_ms{
     min_incremental_fetch_session_eviction_ms_def};
 const property<bool> auto_create_topics_enable{auto_create_topics_enable_def};
+const property<int64_t> group_initial_rebalance_delay_ms{
+    group_initial_rebalance_delay_ms_def};
+const property<int64_t> group_min_session_timeout_ms{group_min_session_timeout_ms_def};
+const property<int64_t> group_max_session_timeout_ms{group_max_session_timeout_ms_def};
+const property<int64_t> group_max_size{group_max_size_def};
+const property<int64_t> offsets_topic_num_partitions{offsets_topic_num_partitions_def};
+const property<int64_t> offsets_retention_minutes{offsets_retention_minutes_def};
+const property<int64_t> offsets_retention_check_interval_ms{
+    offsets_retention_check_interval_ms_def};
+const property<int64_t> offset_metadata_max_bytes{offset_metadata_max_bytes_def};
 const property<int64_t> message_max_bytes{message_max_bytes_def};
 const property<int64_t> num_partitions{num_partitions_def};
 const property<int64_t> default_replication_factor{default_replication_factor_def};

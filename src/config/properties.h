@@ -24,6 +24,14 @@ extern const property<int64_t> min_incremental_fetch_session_eviction_ms;
 
 // cluster
 extern const property<bool> auto_create_topics_enable;
+extern const property<int64_t> group_initial_rebalance_delay_ms;
+extern const property<int64_t> group_min_session_timeout_ms;
+extern const property<int64_t> group_max_session_timeout_ms;
+extern const property<int64_t> group_max_size;
+extern const property<int64_t> offsets_topic_num_partitions;
+extern const property<int64_t> offsets_retention_minutes;
+extern const property<int64_t> offsets_retention_check_interval_ms;
+extern const property<int64_t> offset_metadata_max_bytes;
 extern const property<int64_t> message_max_bytes;
 extern const property<int64_t> num_partitions;
 extern const property<int64_t> default_replication_factor;

@@ -8,6 +8,7 @@
 #include "config/properties.h"
 #include "kafka/server/fetch_session.h"
 #include "kafka/server/fetch_waiters.h"
+#include "kafka/server/group/group_manager.h"
 #include "kafka/server/server.h"
 #include "node/data_dir.h"
 #include "runtime/memory_budget.h"
@@ -82,7 +83,26 @@ kafka::backend backend_settings(const config::property_set& cfg) {
     b.default_replication_factor =
         static_cast<int16_t>(cfg.get(props::default_replication_factor));
     b.message_max_bytes = static_cast<int32_t>(cfg.get(props::message_max_bytes));
+    b.offsets_topic_partitions =
+        static_cast<int32_t>(cfg.get(props::offsets_topic_num_partitions));
     return b;
+}
+
+kafka::group::manager_config group_config(const config::property_set& cfg) {
+    using std::chrono::milliseconds;
+    kafka::group::manager_config c;
+    c.limits.initial_rebalance_delay =
+        milliseconds(cfg.get(props::group_initial_rebalance_delay_ms));
+    c.limits.min_session_timeout_ms =
+        static_cast<int32_t>(cfg.get(props::group_min_session_timeout_ms));
+    c.limits.max_session_timeout_ms =
+        static_cast<int32_t>(cfg.get(props::group_max_session_timeout_ms));
+    c.limits.max_size = static_cast<int32_t>(cfg.get(props::group_max_size));
+    c.offsets_retention = std::chrono::minutes(cfg.get(props::offsets_retention_minutes));
+    c.retention_check_interval =
+        milliseconds(cfg.get(props::offsets_retention_check_interval_ms));
+    c.max_metadata_bytes = static_cast<size_t>(cfg.get(props::offset_metadata_max_bytes));
+    return c;
 }
 
 kafka::fetch_session_cache::limits fetch_session_limits(const config::property_set& cfg) {
@@ -108,15 +128,17 @@ class services {
 public:
     services(kafka::server_config k, kafka::backend settings, std::string data_dir,
              storage::log_config defaults, kafka::fetch_session_cache::limits sessions,
-             size_t memory_per_shard)
+             size_t memory_per_shard, kafka::group::manager_config groups)
       : _kafka_config(std::move(k))
       , _settings(std::move(settings))
       , _data_dir(std::move(data_dir))
       , _defaults(defaults)
       , _session_limits(sessions)
       , _memory_per_shard(memory_per_shard)
+      , _group_config(groups)
       , _shards(runtime::smp::instance().count())
       , _memory(runtime::smp::instance().count())
+      , _groups(runtime::smp::instance().count())
       , _fetch_sessions(runtime::smp::instance().count())
       , _kafka(runtime::smp::instance().count()) {
         // They outlive the shards' work: an append on one shard may post a
@@ -155,9 +177,21 @@ public:
         for (auto& w : _fetch_waiters) {
             waiters.push_back(w.get());
         }
+        // Each shard's group coordinator, over the partitions it owns.
+        auto start_groups = runtime::invoke_on_all([this](runtime::shard_id id) {
+            _groups[id()] = std::make_unique<kafka::group::group_manager>(
+                runtime::smp::instance().context(id).get_executor(),
+                *_shards[id()]->partitions, _group_config);
+            _groups[id()]->start();
+        });
+        co_await std::move(start_groups);
+        std::vector<kafka::group::group_manager*> groups;
+        for (auto& g : _groups) {
+            groups.push_back(g.get());
+        }
         // Named: see CONTRIBUTING.md, "Coroutines".
-        auto make_servers = runtime::invoke_on_all([this, partitions,
-                                                    waiters](runtime::shard_id id) {
+        auto make_servers = runtime::invoke_on_all([this, partitions, waiters,
+                                                    groups](runtime::shard_id id) {
             _memory[id()] = std::make_unique<runtime::memory_budget>(
                 runtime::smp::instance().context(id).get_executor(), _memory_per_shard);
             _fetch_sessions[id()] = std::make_unique<kafka::fetch_session_cache>(
@@ -168,6 +202,7 @@ public:
             b.partitions = partitions;
             b.controller = _controller.get();
             b.memory = _memory[id()].get();
+            b.group_managers = groups;
             b.fetch_sessions = _fetch_sessions[id()].get();
             b.waiting_fetches = waiters;
             _kafka[id()] = std::make_unique<kafka::server>(_kafka_config, std::move(b));
@@ -196,6 +231,13 @@ public:
                 if (auto& s = _kafka[id()]) {
                     co_await s->stop();
                     s.reset();
+                }
+            });
+        co_await runtime::invoke_on_all(
+            [this](runtime::shard_id id) -> runtime::awaitable<void> {
+                if (auto& g = _groups[id()]) {
+                    co_await g->stop();
+                    g.reset();
                 }
             });
         co_await runtime::submit_to(runtime::shard_id(0),
@@ -257,9 +299,11 @@ private:
     storage::log_config _defaults;
     kafka::fetch_session_cache::limits _session_limits;
     size_t _memory_per_shard;
+    kafka::group::manager_config _group_config;
     // One per shard, each created, used and destroyed on its own shard.
     std::vector<std::unique_ptr<shard_state>> _shards;
     std::vector<std::unique_ptr<runtime::memory_budget>> _memory;
+    std::vector<std::unique_ptr<kafka::group::group_manager>> _groups;
     std::unique_ptr<cluster::controller> _controller;
     std::vector<std::unique_ptr<kafka::fetch_session_cache>> _fetch_sessions;
     std::vector<std::unique_ptr<kafka::fetch_waiters>> _fetch_waiters;
@@ -306,7 +350,8 @@ int run(const config::property_set& cfg) {
     services svc(kafka_config(cfg, *dir), backend_settings(cfg), dir->path(),
                  log_defaults(cfg), fetch_session_limits(cfg),
                  static_cast<size_t>(cfg.get(props::queued_max_request_bytes))
-                     / shards.count());
+                     / shards.count(),
+                 group_config(cfg));
     int exit_code = 0;
     boost::asio::co_spawn(shards.context(runtime::shard_id(0)),
                           run_until_signal(svc, exit_code), boost::asio::detached);

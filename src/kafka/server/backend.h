@@ -19,6 +19,10 @@ class topic_table;
 
 namespace kafka {
 
+namespace group {
+class group_manager;
+} // namespace group
+
 class fetch_session_cache;
 class fetch_waiters;
 
@@ -42,6 +46,12 @@ struct backend {
     // Every shard's waiting fetches, indexed by shard id: an append wakes
     // them from the partition's shard.
     std::vector<fetch_waiters*> waiting_fetches;
+
+    // Every shard's group coordinator, indexed by shard id: a group lives on
+    // the shard that owns its __consumer_offsets partition.
+    std::vector<group::group_manager*> group_managers;
+    // offsets.topic.num.partitions, for creating __consumer_offsets.
+    int32_t offsets_topic_partitions{50};
 
     bool auto_create_topics{true};
     int32_t default_partitions{1};

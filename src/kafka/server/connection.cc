@@ -38,7 +38,8 @@ connection::connection(server& srv, boost::asio::ip::tcp::socket socket)
   , _idle_timer(_socket.get_executor()) {
     boost::system::error_code ec;
     auto remote = _socket.remote_endpoint(ec);
-    _peer = ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
+    _peer_host = ec ? "?" : remote.address().to_string();
+    _peer = ec ? "?" : _peer_host + ":" + std::to_string(remote.port());
     _socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);
 }
 
@@ -177,6 +178,7 @@ runtime::awaitable<std::optional<base::iobuf>> connection::dispatch(
     response_header_version_out =
         protocol::response_header_version(api->key, api->first_flexible_version, version);
     request_context ctx{header, r, _server.config(), _server.node()};
+    ctx.client_host = _peer_host;
     auto body = co_await api->serve(ctx);
     respond_out = ctx.respond;
     response_memory = std::move(ctx.response_memory);

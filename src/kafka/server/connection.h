@@ -44,6 +44,8 @@ private:
     server& _server;
     boost::asio::ip::tcp::socket _socket;
     std::string _peer;
+    // The client's address alone, as groups report it (client_host).
+    std::string _peer_host;
     bool _idle{true};
     std::chrono::milliseconds _max_idle;
     std::chrono::steady_clock::time_point _idle_since{std::chrono::steady_clock::now()};

@@ -9,6 +9,7 @@
 #include "runtime/smp.h"
 
 #include <optional>
+#include <string_view>
 
 namespace kafka {
 
@@ -21,6 +22,8 @@ struct request_context {
     // Cleared by a handler whose request gets no response (Produce with
     // acks=0).
     bool respond{true};
+    // The client's address, as group members report it.
+    std::string_view client_host;
     // Memory the response holds (a fetch's records) until it is written.
     runtime::memory_budget::units response_memory;
 
