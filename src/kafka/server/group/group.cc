@@ -120,9 +120,11 @@ join_outcome group::join(const protocol::join_group_request& request,
     if (it == _members.end()) {
         return {join_error(error_code::unknown_member_id, request.member_id), nullptr};
     }
-    if (request.group_instance_id
-        && _static_members[*request.group_instance_id] != request.member_id) {
-        return {join_error(error_code::fenced_instance_id, request.member_id), nullptr};
+    if (request.group_instance_id) {
+        auto s = _static_members.find(*request.group_instance_id);
+        if (s == _static_members.end() || s->second != request.member_id) {
+            return {join_error(error_code::fenced_instance_id, request.member_id), nullptr};
+        }
     }
     return join_known_member(it->second, request, now);
 }
@@ -151,7 +153,7 @@ join_outcome group::join_new_member(const protocol::join_group_request& request,
 // KIP-345: a static member that restarts takes its old place under a new
 // id. When nothing it subscribes to changed, the group does not rebalance:
 // it gets the current generation and its assignment by SyncGroup.
-join_outcome group::rejoin_static(const std::string& old_id,
+join_outcome group::rejoin_static(std::string old_id,
                                   const protocol::join_group_request& request,
                                   const join_origin& origin, clock::time_point now) {
     auto node = _members.extract(old_id);

@@ -135,7 +135,7 @@ private:
                                  const join_origin& origin, clock::time_point now);
     join_outcome join_known_member(member& m, const protocol::join_group_request& request,
                                    clock::time_point now);
-    join_outcome rejoin_static(const std::string& old_id,
+    join_outcome rejoin_static(std::string old_id,
                                const protocol::join_group_request& request,
                                const join_origin& origin, clock::time_point now);
     member& add_member(std::string id, const protocol::join_group_request& request,

@@ -40,7 +40,7 @@ int32_t java_string_hash(std::string_view s) {
         auto c = static_cast<uint8_t>(s[i]);
         uint32_t cp = c;
         size_t len = 1;
-        if (c >= 0xF0 && i + 3 < s.size() + 0) {
+        if (c >= 0xF0 && i + 3 < s.size()) {
             cp = ((c & 0x07u) << 18) | ((static_cast<uint8_t>(s[i + 1]) & 0x3Fu) << 12)
                 | ((static_cast<uint8_t>(s[i + 2]) & 0x3Fu) << 6)
                 | (static_cast<uint8_t>(s[i + 3]) & 0x3Fu);
