@@ -123,7 +123,8 @@ join_outcome group::join(const protocol::join_group_request& request,
     if (request.group_instance_id) {
         auto s = _static_members.find(*request.group_instance_id);
         if (s == _static_members.end() || s->second != request.member_id) {
-            return {join_error(error_code::fenced_instance_id, request.member_id), nullptr};
+            return {join_error(error_code::fenced_instance_id, request.member_id),
+                    nullptr};
         }
     }
     return join_known_member(it->second, request, now);

@@ -71,17 +71,35 @@ TEST(api_table, advertises_only_apis_with_handlers) {
         EXPECT_NE(e.serve, nullptr);
         served.insert(e.key);
     }
-    EXPECT_EQ(
-        served,
-        (std::set<int16_t>{
-            key::produce, key::fetch, key::list_offsets, key::metadata, key::api_versions,
-            key::create_topics, key::delete_topics, key::describe_configs,
-            key::create_partitions, key::offset_for_leader_epoch, key::delete_records,
-            key::describe_cluster, key::alter_configs, key::incremental_alter_configs,
-            key::describe_log_dirs, key::elect_leaders, key::describe_topic_partitions,
-            key::find_coordinator, key::join_group, key::sync_group, key::heartbeat,
-            key::leave_group, key::offset_commit, key::offset_fetch, key::describe_groups,
-            key::list_groups, key::delete_groups, key::offset_delete}));
+    EXPECT_EQ(served,
+              (std::set<int16_t>{key::produce,
+                                 key::fetch,
+                                 key::list_offsets,
+                                 key::metadata,
+                                 key::api_versions,
+                                 key::create_topics,
+                                 key::delete_topics,
+                                 key::describe_configs,
+                                 key::create_partitions,
+                                 key::offset_for_leader_epoch,
+                                 key::delete_records,
+                                 key::describe_cluster,
+                                 key::alter_configs,
+                                 key::incremental_alter_configs,
+                                 key::describe_log_dirs,
+                                 key::elect_leaders,
+                                 key::describe_topic_partitions,
+                                 key::find_coordinator,
+                                 key::join_group,
+                                 key::sync_group,
+                                 key::heartbeat,
+                                 key::leave_group,
+                                 key::offset_commit,
+                                 key::offset_fetch,
+                                 key::describe_groups,
+                                 key::list_groups,
+                                 key::delete_groups,
+                                 key::offset_delete}));
     EXPECT_NE(kafka::find_api(key::metadata), nullptr);
     EXPECT_EQ(kafka::find_api(key::init_producer_id), nullptr);
 }
