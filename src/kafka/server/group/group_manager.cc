@@ -706,6 +706,31 @@ runtime::awaitable<void> group_manager::expire_offsets() {
             _empty_since_ms.erase(id);
         }
     }
+    co_await remove_empty_groups();
+}
+
+// As Kafka does at each cleanup: an empty group without offsets is over.
+runtime::awaitable<void> group_manager::remove_empty_groups() {
+    std::vector<std::pair<std::string, int32_t>> gone;
+    for (const auto& [id, g] : _groups) {
+        bool has_offsets = _offsets.contains(id) && !_offsets.at(id).empty();
+        if (g->state() == group_state::empty && !has_offsets) {
+            gone.emplace_back(id, _group_partition[id]);
+        }
+    }
+    for (const auto& [id, partition] : gone) {
+        std::vector<record_bytes> records;
+        records.emplace_back(encode_group_key(id), std::nullopt);
+        if (co_await append(partition, std::move(records)) != error_code::none) {
+            continue;
+        }
+        auto* g = find(id);
+        if (g != nullptr && g->state() == group_state::empty) {
+            _groups.erase(id);
+            _loaded[partition].groups.erase(id);
+            _empty_since_ms.erase(id);
+        }
+    }
 }
 
 } // namespace kafka::group

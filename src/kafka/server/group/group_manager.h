@@ -116,6 +116,7 @@ private:
     runtime::awaitable<void> run_ticks();
     runtime::awaitable<void> tick();
     runtime::awaitable<void> expire_offsets();
+    runtime::awaitable<void> remove_empty_groups();
 
     boost::asio::any_io_executor _ex;
     cluster::partition_manager& _partitions;
