@@ -1,10 +1,12 @@
 """What the broker is expected to serve: the one place to extend as APIs are added."""
 
 from kafka_wire import (ALTER_CONFIGS, API_VERSIONS, CREATE_PARTITIONS, CREATE_TOPICS,
-                        DELETE_RECORDS, DELETE_TOPICS, DESCRIBE_CLUSTER, DESCRIBE_CONFIGS,
-                        DESCRIBE_LOG_DIRS, DESCRIBE_TOPIC_PARTITIONS, ELECT_LEADERS, FETCH,
-                        INCREMENTAL_ALTER_CONFIGS, LIST_OFFSETS, METADATA,
-                        OFFSET_FOR_LEADER_EPOCH, PRODUCE)
+                        DELETE_GROUPS, DELETE_RECORDS, DELETE_TOPICS, DESCRIBE_CLUSTER,
+                        DESCRIBE_CONFIGS, DESCRIBE_GROUPS, DESCRIBE_LOG_DIRS,
+                        DESCRIBE_TOPIC_PARTITIONS, ELECT_LEADERS, FETCH, FIND_COORDINATOR,
+                        HEARTBEAT, INCREMENTAL_ALTER_CONFIGS, JOIN_GROUP, LEAVE_GROUP,
+                        LIST_GROUPS, LIST_OFFSETS, METADATA, OFFSET_COMMIT, OFFSET_DELETE,
+                        OFFSET_FETCH, OFFSET_FOR_LEADER_EPOCH, PRODUCE, SYNC_GROUP)
 
 # api_key -> (min_version, max_version) that ApiVersions must advertise, exactly.
 SUPPORTED_APIS: dict[int, tuple[int, int]] = {
@@ -25,6 +27,17 @@ SUPPORTED_APIS: dict[int, tuple[int, int]] = {
     DESCRIBE_LOG_DIRS: (1, 4),  # v0 removed in Kafka 4.0 (KIP-896)
     ELECT_LEADERS: (0, 2),
     DESCRIBE_TOPIC_PARTITIONS: (0, 0),
+    FIND_COORDINATOR: (0, 6),
+    JOIN_GROUP: (0, 9),
+    SYNC_GROUP: (0, 5),
+    HEARTBEAT: (0, 4),
+    LEAVE_GROUP: (0, 5),
+    OFFSET_COMMIT: (0, 9),
+    OFFSET_FETCH: (0, 9),
+    DESCRIBE_GROUPS: (0, 5),
+    LIST_GROUPS: (0, 5),
+    DELETE_GROUPS: (0, 2),
+    OFFSET_DELETE: (0, 0),
 }
 
 

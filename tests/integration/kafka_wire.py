@@ -32,7 +32,15 @@ PRODUCE = 0
 FETCH = 1
 LIST_OFFSETS = 2
 METADATA = 3
+OFFSET_COMMIT = 8
+OFFSET_FETCH = 9
 FIND_COORDINATOR = 10
+JOIN_GROUP = 11
+HEARTBEAT = 12
+LEAVE_GROUP = 13
+SYNC_GROUP = 14
+DESCRIBE_GROUPS = 15
+LIST_GROUPS = 16
 API_VERSIONS = 18
 CREATE_TOPICS = 19
 DELETE_TOPICS = 20
@@ -42,8 +50,10 @@ DESCRIBE_CONFIGS = 32
 ALTER_CONFIGS = 33
 DESCRIBE_LOG_DIRS = 35
 CREATE_PARTITIONS = 37
+DELETE_GROUPS = 42
 ELECT_LEADERS = 43
 INCREMENTAL_ALTER_CONFIGS = 44
+OFFSET_DELETE = 47
 DESCRIBE_CLUSTER = 60
 DESCRIBE_TOPIC_PARTITIONS = 75
 
@@ -77,6 +87,17 @@ FIRST_FLEXIBLE_VERSION = {
     DESCRIBE_LOG_DIRS: 2,
     ELECT_LEADERS: 2,
     DESCRIBE_TOPIC_PARTITIONS: 0,
+    OFFSET_COMMIT: 8,
+    OFFSET_FETCH: 6,
+    FIND_COORDINATOR: 3,
+    JOIN_GROUP: 6,
+    HEARTBEAT: 4,
+    LEAVE_GROUP: 4,
+    SYNC_GROUP: 4,
+    DESCRIBE_GROUPS: 5,
+    LIST_GROUPS: 3,
+    DELETE_GROUPS: 2,
+    # OffsetDelete (47) has no flexible version.
 }
 
 ZERO_UUID = bytes(16)
@@ -1308,6 +1329,213 @@ MESSAGES: dict[int, Message] = {m.api_key: m for m in [
         ]),
         F("next_cursor", (F("topic_name", "string"), F("partition_index", "int32")),
           nullable="0+"),
+    )),
+    Message("OffsetCommit", OFFSET_COMMIT, request=(
+        F("group_id", "string"),
+        F("generation_id_or_member_epoch", "int32", "1+", default=-1),
+        F("member_id", "string", "1+"),
+        F("group_instance_id", "string", "7+", nullable="7+"),
+        F("retention_time_ms", "int64", "2-4", default=-1),
+        F("topics", [
+            F("name", "string"),
+            F("partitions", [
+                F("partition_index", "int32"),
+                F("committed_offset", "int64"),
+                F("committed_leader_epoch", "int32", "6+", default=-1),
+                F("commit_timestamp", "int64", "1", default=-1),
+                F("committed_metadata", "string", nullable="0+"),
+            ]),
+        ]),
+    ), response=(
+        F("throttle_time_ms", "int32", "3+"),
+        F("topics", [
+            F("name", "string"),
+            F("partitions", [F("partition_index", "int32"), F("error_code", "int16")]),
+        ]),
+    )),
+    Message("OffsetFetch", OFFSET_FETCH, request=(
+        F("group_id", "string", "0-7"),
+        F("topics", [
+            F("name", "string", "0-7"),
+            F("partition_indexes", "[]int32", "0-7"),
+        ], "0-7", nullable="2-7"),
+        F("groups", [
+            F("group_id", "string", "8+"),
+            F("member_id", "string", "9+", nullable="9+"),
+            F("member_epoch", "int32", "9+", default=-1),
+            F("topics", [
+                F("name", "string", "8+"),
+                F("partition_indexes", "[]int32", "8+"),
+            ], "8+", nullable="8+"),
+        ], "8+"),
+        F("require_stable", "bool", "7+", default=False),
+    ), response=(
+        F("throttle_time_ms", "int32", "3+"),
+        F("topics", [
+            F("name", "string", "0-7"),
+            F("partitions", [
+                F("partition_index", "int32", "0-7"),
+                F("committed_offset", "int64", "0-7"),
+                F("committed_leader_epoch", "int32", "5-7", default=-1),
+                F("metadata", "string", "0-7", nullable="0-7"),
+                F("error_code", "int16", "0-7"),
+            ], "0-7"),
+        ], "0-7"),
+        F("error_code", "int16", "2-7", default=0),
+        F("groups", [
+            F("group_id", "string", "8+"),
+            F("topics", [
+                F("name", "string", "8+"),
+                F("partitions", [
+                    F("partition_index", "int32", "8+"),
+                    F("committed_offset", "int64", "8+"),
+                    F("committed_leader_epoch", "int32", "8+", default=-1),
+                    F("metadata", "string", "8+", nullable="8+"),
+                    F("error_code", "int16", "8+"),
+                ], "8+"),
+            ], "8+"),
+            F("error_code", "int16", "8+", default=0),
+        ], "8+"),
+    )),
+    Message("FindCoordinator", FIND_COORDINATOR, request=(
+        F("key", "string", "0-3"),
+        F("key_type", "int8", "1+", default=0),
+        F("coordinator_keys", "[]string", "4+"),
+    ), response=(
+        F("throttle_time_ms", "int32", "1+"),
+        F("error_code", "int16", "0-3"),
+        F("error_message", "string", "1-3", nullable="1-3"),
+        F("node_id", "int32", "0-3"),
+        F("host", "string", "0-3"),
+        F("port", "int32", "0-3"),
+        F("coordinators", [
+            F("key", "string", "4+"),
+            F("node_id", "int32", "4+"),
+            F("host", "string", "4+"),
+            F("port", "int32", "4+"),
+            F("error_code", "int16", "4+"),
+            F("error_message", "string", "4+", nullable="4+"),
+        ], "4+"),
+    )),
+    Message("JoinGroup", JOIN_GROUP, request=(
+        F("group_id", "string"),
+        F("session_timeout_ms", "int32"),
+        F("rebalance_timeout_ms", "int32", "1+", default=-1),
+        F("member_id", "string"),
+        F("group_instance_id", "string", "5+", nullable="5+"),
+        F("protocol_type", "string"),
+        F("protocols", [F("name", "string"), F("metadata", "bytes")]),
+        F("reason", "string", "8+", nullable="8+"),
+    ), response=(
+        F("throttle_time_ms", "int32", "2+"),
+        F("error_code", "int16"),
+        F("generation_id", "int32", default=-1),
+        F("protocol_type", "string", "7+", nullable="7+"),
+        F("protocol_name", "string", nullable="7+"),
+        F("leader", "string"),
+        F("skip_assignment", "bool", "9+", default=False),
+        F("member_id", "string"),
+        F("members", [
+            F("member_id", "string"),
+            F("group_instance_id", "string", "5+", nullable="5+"),
+            F("metadata", "bytes"),
+        ]),
+    )),
+    Message("Heartbeat", HEARTBEAT, request=(
+        F("group_id", "string"),
+        F("generation_id", "int32"),
+        F("member_id", "string"),
+        F("group_instance_id", "string", "3+", nullable="3+"),
+    ), response=(
+        F("throttle_time_ms", "int32", "1+"),
+        F("error_code", "int16"),
+    )),
+    Message("LeaveGroup", LEAVE_GROUP, request=(
+        F("group_id", "string"),
+        F("member_id", "string", "0-2"),
+        F("members", [
+            F("member_id", "string", "3+"),
+            F("group_instance_id", "string", "3+", nullable="3+"),
+            F("reason", "string", "5+", nullable="5+"),
+        ], "3+"),
+    ), response=(
+        F("throttle_time_ms", "int32", "1+"),
+        F("error_code", "int16"),
+        F("members", [
+            F("member_id", "string", "3+"),
+            F("group_instance_id", "string", "3+", nullable="3+"),
+            F("error_code", "int16", "3+"),
+        ], "3+"),
+    )),
+    Message("SyncGroup", SYNC_GROUP, request=(
+        F("group_id", "string"),
+        F("generation_id", "int32"),
+        F("member_id", "string"),
+        F("group_instance_id", "string", "3+", nullable="3+"),
+        F("protocol_type", "string", "5+", nullable="5+"),
+        F("protocol_name", "string", "5+", nullable="5+"),
+        F("assignments", [F("member_id", "string"), F("assignment", "bytes")]),
+    ), response=(
+        F("throttle_time_ms", "int32", "1+"),
+        F("error_code", "int16"),
+        F("protocol_type", "string", "5+", nullable="5+"),
+        F("protocol_name", "string", "5+", nullable="5+"),
+        F("assignment", "bytes"),
+    )),
+    Message("DescribeGroups", DESCRIBE_GROUPS, request=(
+        F("groups", "[]string"),
+        F("include_authorized_operations", "bool", "3+"),
+    ), response=(
+        F("throttle_time_ms", "int32", "1+"),
+        F("groups", [
+            F("error_code", "int16"),
+            F("group_id", "string"),
+            F("group_state", "string"),
+            F("protocol_type", "string"),
+            F("protocol_data", "string"),
+            F("members", [
+                F("member_id", "string"),
+                F("group_instance_id", "string", "4+", nullable="4+"),
+                F("client_id", "string"),
+                F("client_host", "string"),
+                F("member_metadata", "bytes"),
+                F("member_assignment", "bytes"),
+            ]),
+            F("authorized_operations", "int32", "3+", default=-0x8000_0000),
+        ]),
+    )),
+    Message("ListGroups", LIST_GROUPS, request=(
+        F("states_filter", "[]string", "4+"),
+        F("types_filter", "[]string", "5+"),
+    ), response=(
+        F("throttle_time_ms", "int32", "1+"),
+        F("error_code", "int16"),
+        F("groups", [
+            F("group_id", "string"),
+            F("protocol_type", "string"),
+            F("group_state", "string", "4+"),
+            F("group_type", "string", "5+"),
+        ]),
+    )),
+    Message("DeleteGroups", DELETE_GROUPS, request=(
+        F("groups_names", "[]string"),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("results", [F("group_id", "string"), F("error_code", "int16")]),
+    )),
+    Message("OffsetDelete", OFFSET_DELETE, request=(
+        F("group_id", "string"),
+        F("topics", [
+            F("name", "string"),
+            F("partitions", [F("partition_index", "int32")]),
+        ]),
+    ), response=(
+        F("error_code", "int16"),
+        F("throttle_time_ms", "int32"),
+        F("topics", [
+            F("name", "string"),
+            F("partitions", [F("partition_index", "int32"), F("error_code", "int16")]),
+        ]),
     )),
 ]}
 

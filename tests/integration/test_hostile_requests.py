@@ -39,6 +39,15 @@ ABSENT_TOPIC = "hostile-absent"  # DeleteTopics aims here: it cannot delete anyt
 CORRUPT_TOPIC = "corrupt"
 MANGLED_TOPIC = "mangled"
 MANGLED_BATCHES = 600
+# The group APIs aim at a group without members that has an offset committed; the
+# member they name is one no group knows.
+GROUP = "hostile-group"
+ABSENT_GROUP = "hostile-absent-group"  # DeleteGroups aims here: it cannot delete anything
+UNKNOWN_MEMBER = "hostile-unknown-member"
+SESSION_TIMEOUT_MS = 6000  # the broker's group.min.session.timeout.ms
+# Under TIMEOUT_S: a JoinGroup that a mutation turns into a real join (a static member)
+# waits out the rebalance, as in Kafka, for at most this long.
+REBALANCE_TIMEOUT_MS = 3000
 HOSTILE_CID = 0x0BADC0DE
 PROBE_CID = 0x7E57AB1E
 # A single request may make the broker open a few files (a new topic's partitions),
@@ -50,9 +59,10 @@ MUTATIONS = 400  # per version; every third stacks two or three mutations
 RANDOM_BODIES = 100  # per version
 # One mutation at a time only: stacked ones could defeat both guards that keep a
 # CreateTopics or CreatePartitions from making a huge topic and raise its partition
-# count (see the tests at the end), or make a Fetch wait long (min_bytes and
-# max_wait_ms), as Kafka would.
-SINGLE_MUTATION_APIS = (kw.CREATE_TOPICS, kw.CREATE_PARTITIONS, kw.FETCH)
+# count (see the tests at the end), make a Fetch wait long (min_bytes and
+# max_wait_ms), or make a JoinGroup a real join (a group instance id) with a long
+# rebalance timeout, as Kafka would.
+SINGLE_MUTATION_APIS = (kw.CREATE_TOPICS, kw.CREATE_PARTITIONS, kw.FETCH, kw.JOIN_GROUP)
 
 API_NAMES = {key: kw.MESSAGES[key].name for key in SUPPORTED_APIS}
 
@@ -113,6 +123,19 @@ def fetch_all(conn: kw.KafkaConnection, topic: str, partition: int) -> list[kw.R
         if offset >= p["high_watermark"] or not batches:
             assert offset == p["high_watermark"], (offset, p)
             return records
+
+
+def consumer_subscription(topics: list[str]) -> bytes:
+    """A ConsumerProtocolSubscription (v0), the metadata of a consumer's JoinGroup."""
+    return kw.Writer().int16(0).array(topics, kw.Writer.string).nullable_bytes(None).bytes()
+
+
+def consumer_assignment(topic: str, partitions: list[int]) -> bytes:
+    """A ConsumerProtocolAssignment (v0), what a leader's SyncGroup hands out."""
+    def write(w: kw.Writer, item: tuple[str, list[int]]) -> None:
+        w.string(item[0]).array(item[1], kw.Writer.int32)
+    return (kw.Writer().int16(0).array([(topic, partitions)], write)
+            .nullable_bytes(None).bytes())
 
 
 def same_records(got: list[kw.Record], expected: list[kw.Record]) -> bool:
@@ -223,6 +246,55 @@ class World:
             return {"topics": [{"name": EXISTING_TOPIC}, {"name": victim}],
                     "response_partition_limit": 1,
                     "cursor": {"topic_name": EXISTING_TOPIC, "partition_index": 0}}
+        if api_key == kw.FIND_COORDINATOR:
+            return {"key": GROUP, "key_type": 0, "coordinator_keys": [GROUP]}
+        if api_key == kw.JOIN_GROUP:
+            # Answered at once: from v4 an empty member id gets MEMBER_ID_REQUIRED (KIP-394)
+            # and leaves only a pending member behind; before v4 it would join and wait
+            # out group.initial.rebalance.delay.ms, then a rebalance, so v0-v3 name a
+            # member the group does not know (UNKNOWN_MEMBER_ID). A group per version,
+            # so that what one version's mutations leave there waits for no other's.
+            return {"group_id": f"hostile-join-v{version}",
+                    "session_timeout_ms": SESSION_TIMEOUT_MS,
+                    "rebalance_timeout_ms": REBALANCE_TIMEOUT_MS,
+                    "member_id": "" if version >= 4 else UNKNOWN_MEMBER,
+                    "group_instance_id": None, "protocol_type": "consumer",
+                    "protocols": [{"name": "range",
+                                   "metadata": consumer_subscription([victim])}],
+                    "reason": "hostile"}
+        if api_key == kw.SYNC_GROUP:
+            return {"group_id": GROUP, "generation_id": 1, "member_id": UNKNOWN_MEMBER,
+                    "protocol_type": "consumer", "protocol_name": "range",
+                    "assignments": [{"member_id": UNKNOWN_MEMBER,
+                                     "assignment": consumer_assignment(victim, [0])}]}
+        if api_key == kw.HEARTBEAT:
+            return {"group_id": GROUP, "generation_id": 1, "member_id": UNKNOWN_MEMBER}
+        if api_key == kw.LEAVE_GROUP:
+            return {"group_id": GROUP, "member_id": UNKNOWN_MEMBER, "members": [
+                {"member_id": UNKNOWN_MEMBER, "group_instance_id": None,
+                 "reason": "hostile"}]}
+        if api_key == kw.OFFSET_COMMIT:
+            # A "simple" commit of an existing partition (generation -1, no member id),
+            # as tools and consumers that assign their own partitions make.
+            return {"group_id": GROUP, "generation_id_or_member_epoch": -1, "member_id": "",
+                    "topics": [{"name": victim, "partitions": [
+                        {"partition_index": 0, "committed_offset": 1,
+                         "committed_metadata": "hostile"}]}]}
+        if api_key == kw.OFFSET_FETCH:
+            partitions = [{"name": victim, "partition_indexes": [0]}]
+            return {"group_id": GROUP, "topics": partitions,
+                    "groups": [{"group_id": GROUP, "member_id": None, "topics": partitions}],
+                    "require_stable": True}
+        if api_key == kw.DESCRIBE_GROUPS:
+            return {"groups": [GROUP, ABSENT_GROUP], "include_authorized_operations": True}
+        if api_key == kw.LIST_GROUPS:
+            return {"states_filter": ["Empty"], "types_filter": ["classic"]}
+        if api_key == kw.DELETE_GROUPS:
+            return {"groups_names": [ABSENT_GROUP]}
+        if api_key == kw.OFFSET_DELETE:
+            # The group has no members: its offset goes, and OffsetCommit puts it back.
+            return {"group_id": GROUP, "topics": [{"name": victim, "partitions": [
+                {"partition_index": 0}]}]}
         raise AssertionError(f"no valid request for API {api_key}")
 
 
@@ -246,6 +318,14 @@ def world(shared_broker) -> World:
             expected[partition] = first
         out = produce(conn, VICTIM_TOPIC, 0, kw.encode_record_batch(records_for("victim", 5)))
         assert out["error_code"] == kw.NONE, out
+        # The group the group APIs aim at; looking for its coordinator creates
+        # __consumer_offsets (before the descriptors are counted).
+        found = conn.call(kw.FIND_COORDINATOR, 6, {"coordinator_keys": [GROUP]})
+        assert [c["error_code"] for c in found["coordinators"]] == [kw.NONE], found
+        committed = conn.call(kw.OFFSET_COMMIT, 9, {"group_id": GROUP, "topics": [
+            {"name": VICTIM_TOPIC, "partitions": [{"partition_index": 0,
+                                                   "committed_offset": 0}]}]})
+        assert committed["topics"][0]["partitions"][0]["error_code"] == kw.NONE, committed
     return World(shared_broker, topic_ids, expected, fd_count(shared_broker.pid))
 
 

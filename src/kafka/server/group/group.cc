@@ -531,9 +531,9 @@ error_code group::leave(const std::string& member_id,
 error_code group::check_commit(const std::string& member_id,
                                const std::optional<std::string>& instance_id,
                                int32_t generation, clock::time_point) const {
-    if (generation < 0 && member_id.empty()) {
+    if (generation < 0 && _members.empty()) {
         // A tool (or a consumer without a group) commits to an empty group.
-        return _members.empty() ? error_code::none : error_code::unknown_member_id;
+        return error_code::none;
     }
     auto it = _members.find(member_id);
     if (it == _members.end()) {

@@ -84,6 +84,8 @@ public:
     const std::string& leader() const { return _leader; }
     const std::map<std::string, member>& members() const { return _members; }
     bool has_member(const std::string& id) const { return _members.contains(id); }
+    // Whether members told their ids (KIP-394) are yet to join.
+    bool expects_members() const { return !_pending.empty(); }
 
     join_outcome join(const protocol::join_group_request& request,
                       const join_origin& origin, clock::time_point now);

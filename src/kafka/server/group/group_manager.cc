@@ -146,6 +146,12 @@ group* group_manager::find(const std::string& group_id) {
     return it == _groups.end() ? nullptr : it->second.get();
 }
 
+void group_manager::drop_group(int32_t partition, const std::string& group_id) {
+    _groups.erase(group_id);
+    _loaded[partition].groups.erase(group_id);
+    _empty_since_ms.erase(group_id);
+}
+
 group& group_manager::get_or_create(int32_t partition, const std::string& group_id) {
     auto it = _groups.find(group_id);
     if (it == _groups.end()) {
@@ -301,8 +307,14 @@ runtime::awaitable<protocol::join_group_response> group_manager::join(
         r.error_code = static_cast<int16_t>(e);
         co_return r;
     }
+    bool is_new = find(request.group_id) == nullptr;
     auto& g = get_or_create(partition, request.group_id);
     auto outcome = g.join(request, origin, clock::now());
+    if (is_new && g.state() == group_state::empty && g.members().empty()
+        && !g.expects_members()) {
+        // A refused join (or one told its member id) creates no group.
+        drop_group(partition, request.group_id);
+    }
     if (outcome.now) {
         co_return std::move(*outcome.now);
     }
@@ -404,7 +416,7 @@ runtime::awaitable<protocol::leave_group_response> group_manager::leave(
 }
 
 runtime::awaitable<protocol::offset_commit_response> group_manager::commit(
-    int32_t partition, protocol::offset_commit_request request) {
+    int32_t partition, protocol::offset_commit_request request, int16_t version) {
     protocol::offset_commit_response r;
     auto answer_all = [&](error_code e) {
         for (const auto& t : request.topics) {
@@ -421,12 +433,15 @@ runtime::awaitable<protocol::offset_commit_response> group_manager::commit(
         co_return answer_all(e);
     }
     auto* g = find(request.group_id);
-    auto check = g
-        ? g->check_commit(request.member_id, request.group_instance_id,
-                          request.generation_id_or_member_epoch, clock::now())
-        : (request.generation_id_or_member_epoch < 0 && request.member_id.empty()
-               ? error_code::none
-               : error_code::illegal_generation);
+    // Kafka's rules: a commit with a negative generation to an empty or
+    // absent group is a tool's (or an assign() consumer's), whoever sends it;
+    // a generation for a group that does not exist is GROUP_ID_NOT_FOUND
+    // from v9, ILLEGAL_GENERATION before.
+    auto check = g ? g->check_commit(request.member_id, request.group_instance_id,
+                                     request.generation_id_or_member_epoch, clock::now())
+        : request.generation_id_or_member_epoch < 0 ? error_code::none
+        : version >= 9                              ? error_code::group_id_not_found
+                                                    : error_code::illegal_generation;
     if (check != error_code::none) {
         co_return answer_all(check);
     }

@@ -75,7 +75,7 @@ public:
         int32_t partition, protocol::leave_group_request request, int16_t version);
     // Partitions whose topic does not exist are answered by the caller.
     runtime::awaitable<protocol::offset_commit_response> commit(
-        int32_t partition, protocol::offset_commit_request request);
+        int32_t partition, protocol::offset_commit_request request, int16_t version);
     // Null topics: every committed offset of the group.
     runtime::awaitable<
         std::pair<error_code, std::map<std::pair<std::string, int32_t>, committed>>>
@@ -113,6 +113,7 @@ private:
                                          int32_t generation);
     group& get_or_create(int32_t partition, const std::string& group_id);
     group* find(const std::string& group_id);
+    void drop_group(int32_t partition, const std::string& group_id);
     runtime::awaitable<void> run_ticks();
     runtime::awaitable<void> tick();
     runtime::awaitable<void> expire_offsets();

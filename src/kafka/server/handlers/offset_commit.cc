@@ -39,11 +39,12 @@ result offset_commit(request_context& ctx) {
         everyone = request->group_id.empty() ? error_code::invalid_group_id
                                              : error_code::coordinator_not_available;
     } else if (!known.topics.empty()) {
-        auto task = on_coordinator(ctx.node, *place,
-                                   [known = std::move(known)](group::group_manager& m,
-                                                              int32_t partition) mutable {
-                                       return m.commit(partition, std::move(known));
-                                   });
+        auto task =
+            on_coordinator(ctx.node, *place,
+                           [known = std::move(known), version = ctx.version()](
+                               group::group_manager& m, int32_t partition) mutable {
+                               return m.commit(partition, std::move(known), version);
+                           });
         auto committed = co_await std::move(task);
         for (const auto& t : committed.topics) {
             for (const auto& p : t.partitions) {
