@@ -240,7 +240,9 @@ void group_manager::apply(int32_t partition, const coordinator_record& record) {
         auto key = std::make_pair(o->key.topic, o->key.partition);
         if (o->value) {
             _offsets[o->key.group][key] = *o->value;
-            _group_partition.emplace(o->key.group, partition);
+            // A group known only by its offsets comes back empty, as Kafka
+            // rebuilds a "simple" group from them.
+            get_or_create(partition, o->key.group);
         } else {
             _offsets[o->key.group].erase(key);
         }

@@ -26,8 +26,9 @@ result join_group(request_context& ctx) {
     if (request->rebalance_timeout_ms < 0) {
         request->rebalance_timeout_ms = request->session_timeout_ms;
     }
+    // Kafka reports a member's host as Java prints an address: "/127.0.0.1".
     group::join_origin origin{ctx.header.client_id.value_or(""),
-                              std::string(ctx.client_host), ctx.version()};
+                              "/" + std::string(ctx.client_host), ctx.version()};
     auto task = on_coordinator(
         ctx.node, *place,
         [request = std::move(*request),
