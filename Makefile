@@ -13,7 +13,7 @@ DATA_DIR ?= ./data
 ATOLLD_ARGS ?=
 
 .PHONY: deps build build-debug build-sanitize run test unit-test sanitize-test \
-        fuzz-replay fuzz bench-smoke bench-micro protocol-test integration-test integration-test-sanitize format \
+        fuzz-replay fuzz bench-smoke bench-micro bench bench-system-smoke protocol-test integration-test integration-test-sanitize format \
         format-check clean
 
 deps:
@@ -44,7 +44,8 @@ run: deps build
 
 # Everything CI runs (.ci/run calls this).
 test: deps format-check build unit-test build-sanitize sanitize-test fuzz-replay \
-      protocol-test integration-test integration-test-sanitize bench-smoke
+      protocol-test integration-test integration-test-sanitize bench-smoke \
+      bench-system-smoke
 	@echo "make test: all stages passed"
 
 unit-test: build
@@ -76,6 +77,20 @@ bench-micro: build
 	  $$b --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
 	    --benchmark_enable_random_interleaving=true || exit 1; \
 	done
+
+# System benchmarks (issue 7): the machine's limits (bench/system/limits),
+# then the standard workloads with atoll-bench against a fresh release atolld
+# and against librdkafka's in-memory mock; writes bench/results/<date>.md
+# with every figure, the ratios to the targets and latency plots (PNG).
+# A shorter run: make bench BENCH_ARGS="--duration-s 10 --warmup-s 2".
+BENCH_ARGS ?=
+bench: build
+	$(PY) bench/system/run_suite.py $(BENCH_ARGS)
+
+# A seconds-long run of the same path (limits --quick, smoke.yaml against
+# atolld and the mock, report to a temporary directory), so it never rots.
+bench-system-smoke: build
+	$(PY) bench/system/run_suite.py --smoke
 
 # Codecs against kafka-python's encoders and real clients' bytes.
 protocol-test: build

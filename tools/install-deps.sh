@@ -17,6 +17,8 @@ packages=(
   python3-snappy python3-lz4 python3-zstandard
   # protocol tests: librdkafka's mock cluster, traffic capture
   librdkafka-dev tshark
+  # system benchmarks (bench/system): disk and loopback limits, plots
+  fio iperf3 gnuplot-nox
 )
 # Node.js runs the npm clients (kafkajs, and @platformatic/kafka, which wants
 # node >= 20.19.4); the machine's own node is used when present, Debian's
