@@ -414,17 +414,12 @@ group::sync_outcome group::sync(const protocol::sync_group_request& request,
     if (_state == group_state::dead) {
         return error(error_code::coordinator_not_available);
     }
-    auto it = _members.find(request.member_id);
-    if (it == _members.end()) {
-        return error(error_code::unknown_member_id);
+    if (auto e = check_member(request.member_id, request.group_instance_id,
+                              request.generation_id);
+        e != error_code::none) {
+        return error(e);
     }
-    auto& m = it->second;
-    if (request.group_instance_id && m.instance_id != request.group_instance_id) {
-        return error(error_code::fenced_instance_id);
-    }
-    if (request.generation_id != _generation) {
-        return error(error_code::illegal_generation);
-    }
+    auto& m = _members.at(request.member_id);
     if ((request.protocol_type && *request.protocol_type != _protocol_type)
         || (request.protocol_name && request.protocol_name != _protocol)) {
         return error(error_code::inconsistent_group_protocol);
@@ -479,12 +474,12 @@ void group::finish_sync(int32_t generation, error_code persisted) {
     }
 }
 
-error_code group::heartbeat(const std::string& member_id,
-                            const std::optional<std::string>& instance_id,
-                            int32_t generation, clock::time_point now) {
-    if (_state == group_state::dead) {
-        return error_code::coordinator_not_available;
-    }
+// Whether a request names a current member, in this generation; the
+// generation fences requests from before a rebalance (ILLEGAL_GENERATION),
+// the instance id a static member's former incarnation.
+error_code group::check_member(const std::string& member_id,
+                               const std::optional<std::string>& instance_id,
+                               int32_t generation) const {
     auto it = _members.find(member_id);
     if (it == _members.end()) {
         return error_code::unknown_member_id;
@@ -495,7 +490,20 @@ error_code group::heartbeat(const std::string& member_id,
     if (generation != _generation) {
         return error_code::illegal_generation;
     }
-    it->second.last_seen = now;
+    return error_code::none;
+}
+
+error_code group::heartbeat(const std::string& member_id,
+                            const std::optional<std::string>& instance_id,
+                            int32_t generation, clock::time_point now) {
+    if (_state == group_state::dead) {
+        return error_code::coordinator_not_available;
+    }
+    if (auto e = check_member(member_id, instance_id, generation);
+        e != error_code::none) {
+        return e;
+    }
+    _members.at(member_id).last_seen = now;
     if (_state == group_state::preparing_rebalance) {
         return error_code::rebalance_in_progress;
     }
@@ -535,15 +543,9 @@ error_code group::check_commit(const std::string& member_id,
         // A tool (or a consumer without a group) commits to an empty group.
         return error_code::none;
     }
-    auto it = _members.find(member_id);
-    if (it == _members.end()) {
-        return error_code::unknown_member_id;
-    }
-    if (instance_id && it->second.instance_id != instance_id) {
-        return error_code::fenced_instance_id;
-    }
-    if (generation != _generation) {
-        return error_code::illegal_generation;
+    if (auto e = check_member(member_id, instance_id, generation);
+        e != error_code::none) {
+        return e;
     }
     // Eager consumers commit what they processed while the group prepares
     // to rebalance; only between join and sync is the generation in flux.

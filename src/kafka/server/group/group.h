@@ -132,6 +132,9 @@ public:
     void mark_dead() { _state = group_state::dead; }
 
 private:
+    error_code check_member(const std::string& member_id,
+                            const std::optional<std::string>& instance_id,
+                            int32_t generation) const;
     error_code validate_join(const protocol::join_group_request& request) const;
     join_outcome join_new_member(const protocol::join_group_request& request,
                                  const join_origin& origin, clock::time_point now);

@@ -13,14 +13,12 @@ result delete_groups(request_context& ctx) {
     for (const auto& id : request->groups_names) {
         auto& out = response.results.emplace_back();
         out.group_id = id;
-        auto place = id.empty() ? std::nullopt : place_of(ctx.node, id);
-        if (!place) {
-            out.error_code =
-                static_cast<int16_t>(id.empty() ? error_code::invalid_group_id
-                                                : error_code::group_id_not_found);
+        auto located = locate_group(ctx.node, id, error_code::group_id_not_found);
+        if (auto* e = std::get_if<error_code>(&located)) {
+            out.error_code = static_cast<int16_t>(*e);
             continue;
         }
-        auto task = on_coordinator(ctx.node, *place,
+        auto task = on_coordinator(ctx.node, std::get<coordinator_place>(located),
                                    [id](group::group_manager& m, int32_t partition) {
                                        return m.delete_group(partition, id);
                                    });

@@ -11,16 +11,14 @@ result describe_groups(request_context& ctx) {
     }
     protocol::describe_groups_response response;
     for (const auto& id : request->groups) {
-        auto place = id.empty() ? std::nullopt : place_of(ctx.node, id);
-        if (!place) {
+        auto located = locate_group(ctx.node, id);
+        if (auto* e = std::get_if<error_code>(&located)) {
             auto& out = response.groups.emplace_back();
             out.group_id = id;
-            out.error_code =
-                static_cast<int16_t>(id.empty() ? error_code::invalid_group_id
-                                                : error_code::coordinator_not_available);
+            out.error_code = static_cast<int16_t>(*e);
             continue;
         }
-        auto task = on_coordinator(ctx.node, *place,
+        auto task = on_coordinator(ctx.node, std::get<coordinator_place>(located),
                                    [id](group::group_manager& m, int32_t partition) {
                                        return m.describe(partition, id);
                                    });

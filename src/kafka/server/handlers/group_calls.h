@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 // What the group handlers share: finding a group's coordinator shard and
 // running work there.
@@ -35,6 +36,21 @@ inline std::optional<coordinator_place> place_of(const backend& node,
     return coordinator_place{
         partition,
         cluster::partition_manager::owner(group::offsets_topic, partition, shards)};
+}
+
+// Where a group lives, or why it cannot be served: INVALID_GROUP_ID for an
+// empty id, `no_topic` (COORDINATOR_NOT_AVAILABLE unless the API says
+// otherwise) while __consumer_offsets does not exist yet.
+inline std::variant<coordinator_place, error_code> locate_group(
+    const backend& node, std::string_view group_id,
+    error_code no_topic = error_code::coordinator_not_available) {
+    if (group_id.empty()) {
+        return error_code::invalid_group_id;
+    }
+    if (auto place = place_of(node, group_id)) {
+        return *place;
+    }
+    return no_topic;
 }
 
 // Runs fn(group_manager&, partition) on the group's shard.

@@ -11,16 +11,10 @@ result join_group(request_context& ctx) {
     }
     protocol::join_group_response response;
     response.member_id = request->member_id;
-    auto refuse = [&](error_code e) {
-        response.error_code = static_cast<int16_t>(e);
-        return encode_response(response, ctx.version());
-    };
-    if (request->group_id.empty()) {
-        co_return refuse(error_code::invalid_group_id);
-    }
-    auto place = place_of(ctx.node, request->group_id);
-    if (!place) {
-        co_return refuse(error_code::coordinator_not_available);
+    auto located = locate_group(ctx.node, request->group_id);
+    if (auto* e = std::get_if<error_code>(&located)) {
+        response.error_code = static_cast<int16_t>(*e);
+        co_return encode_response(response, ctx.version());
     }
     // v0 has no rebalance timeout: it is the session timeout.
     if (request->rebalance_timeout_ms < 0) {
@@ -30,7 +24,7 @@ result join_group(request_context& ctx) {
     group::join_origin origin{ctx.header.client_id.value_or(""),
                               "/" + std::string(ctx.client_host), ctx.version()};
     auto task = on_coordinator(
-        ctx.node, *place,
+        ctx.node, std::get<coordinator_place>(located),
         [request = std::move(*request),
          origin = std::move(origin)](group::group_manager& m, int32_t partition) mutable {
             return m.join(partition, std::move(request), std::move(origin));

@@ -10,15 +10,13 @@ result leave_group(request_context& ctx) {
         co_return std::nullopt;
     }
     protocol::leave_group_response response;
-    auto place =
-        request->group_id.empty() ? std::nullopt : place_of(ctx.node, request->group_id);
-    if (!place) {
-        response.error_code = static_cast<int16_t>(
-            request->group_id.empty() ? error_code::invalid_group_id
-                                      : error_code::coordinator_not_available);
+    auto located = locate_group(ctx.node, request->group_id);
+    if (auto* e = std::get_if<error_code>(&located)) {
+        response.error_code = static_cast<int16_t>(*e);
         co_return encode_response(response, ctx.version());
     }
-    auto task = on_coordinator(ctx.node, *place,
+    auto place = std::get<coordinator_place>(located);
+    auto task = on_coordinator(ctx.node, place,
                                [request = std::move(*request), version = ctx.version()](
                                    group::group_manager& m, int32_t partition) mutable {
                                    return m.leave(partition, std::move(request), version);

@@ -33,14 +33,12 @@ result offset_commit(request_context& ctx) {
         }
     }
     error_code everyone = error_code::none;
-    auto place =
-        request->group_id.empty() ? std::nullopt : place_of(ctx.node, request->group_id);
-    if (!place) {
-        everyone = request->group_id.empty() ? error_code::invalid_group_id
-                                             : error_code::coordinator_not_available;
+    auto located = locate_group(ctx.node, request->group_id);
+    if (auto* e = std::get_if<error_code>(&located)) {
+        everyone = *e;
     } else if (!known.topics.empty()) {
         auto task =
-            on_coordinator(ctx.node, *place,
+            on_coordinator(ctx.node, std::get<coordinator_place>(located),
                            [known = std::move(known), version = ctx.version()](
                                group::group_manager& m, int32_t partition) mutable {
                                return m.commit(partition, std::move(known), version);

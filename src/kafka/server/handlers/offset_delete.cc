@@ -10,15 +10,13 @@ result offset_delete(request_context& ctx) {
         co_return std::nullopt;
     }
     protocol::offset_delete_response response;
-    auto place =
-        request->group_id.empty() ? std::nullopt : place_of(ctx.node, request->group_id);
-    if (!place) {
-        response.error_code = static_cast<int16_t>(request->group_id.empty()
-                                                       ? error_code::invalid_group_id
-                                                       : error_code::group_id_not_found);
+    auto located =
+        locate_group(ctx.node, request->group_id, error_code::group_id_not_found);
+    if (auto* e = std::get_if<error_code>(&located)) {
+        response.error_code = static_cast<int16_t>(*e);
         co_return encode_response(response, ctx.version());
     }
-    auto task = on_coordinator(ctx.node, *place,
+    auto task = on_coordinator(ctx.node, std::get<coordinator_place>(located),
                                [request = std::move(*request)](
                                    group::group_manager& m, int32_t partition) mutable {
                                    return m.delete_offsets(partition, std::move(request));

@@ -19,15 +19,12 @@ struct group_answer {
 
 runtime::awaitable<group_answer> fetch_group(backend& node, const std::string& group_id,
                                              wanted_topics topics) {
-    if (group_id.empty()) {
-        co_return group_answer{error_code::invalid_group_id, {}};
-    }
-    auto place = place_of(node, group_id);
-    if (!place) {
-        co_return group_answer{error_code::coordinator_not_available, {}};
+    auto located = locate_group(node, group_id);
+    if (auto* e = std::get_if<error_code>(&located)) {
+        co_return group_answer{*e, {}};
     }
     auto task =
-        on_coordinator(node, *place,
+        on_coordinator(node, std::get<coordinator_place>(located),
                        [group_id, topics = std::move(topics)](group::group_manager& m,
                                                               int32_t partition) mutable {
                            return m.fetch_offsets(partition, group_id, std::move(topics));
