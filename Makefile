@@ -12,12 +12,17 @@ SANITIZE := build/sanitize
 DATA_DIR ?= ./data
 ATOLLD_ARGS ?=
 
-.PHONY: deps build build-debug build-sanitize run test unit-test sanitize-test \
+.PHONY: deps peers compat build build-debug build-sanitize run test unit-test sanitize-test \
         fuzz-replay fuzz bench-smoke bench-micro bench bench-system-smoke protocol-test integration-test integration-test-sanitize format \
         format-check clean
 
 deps:
 	bash tools/install-deps.sh
+
+# Test peers and clients from Maven Central, the Go module proxy and PyPI,
+# pinned by lock files (tests/compat/README.md); never linked into atolld.
+peers: deps
+	bash tools/install-peers.sh
 
 $(RELEASE)/build.ninja:
 	cmake --preset release
@@ -44,7 +49,7 @@ run: deps build
 
 # Everything CI runs (.ci/run calls this).
 test: deps format-check build unit-test build-sanitize sanitize-test fuzz-replay \
-      protocol-test integration-test integration-test-sanitize bench-smoke \
+      protocol-test integration-test integration-test-sanitize compat bench-smoke \
       bench-system-smoke
 	@echo "make test: all stages passed"
 
@@ -84,17 +89,23 @@ bench-micro: build
 # with every figure, the ratios to the targets and latency plots (PNG).
 # A shorter run: make bench BENCH_ARGS="--duration-s 10 --warmup-s 2".
 BENCH_ARGS ?=
-bench: build
+bench: build peers
 	$(PY) bench/system/run_suite.py $(BENCH_ARGS)
 
 # A seconds-long run of the same path (limits --quick, smoke.yaml against
 # atolld and the mock, report to a temporary directory), so it never rots.
-bench-system-smoke: build
+bench-system-smoke: build peers
 	$(PY) bench/system/run_suite.py --smoke
 
 # Codecs against kafka-python's encoders and real clients' bytes.
 protocol-test: build
 	cd tests/protocol && $(PY) -m pytest -q
+
+# The differential suite: every scenario against Apache Kafka 4.4 and atolld,
+# compared (tests/compat); about 4 minutes.
+COMPAT_PY := tests/compat/.venv/bin/python
+compat: build peers
+	cd tests/compat && ../../$(COMPAT_PY) -m pytest -q
 
 integration-test: build
 	cd tests/integration && $(PY) -m pytest -q

@@ -150,6 +150,26 @@ std::string node_help_text(std::string_view program) {
             format_value(def->default_value), to_string(def->scope),
             def->needs_restart ? ", needs restart" : "", def->documentation);
     }
+    out += "\nTopic properties (a topic without its own value takes the node's,\n"
+           "which a node's config sets by the name after 'or', or by the same\n"
+           "name where there is none, as Kafka's brokers do):\n";
+    for (const auto* def : all_properties()) {
+        if (def->scope != scope::topic) {
+            continue;
+        }
+        if (&broker_default_of(*def) != def) {
+            out +=
+                fmt::format("  {} ({}, the node's {})\n      {}\n", def->name,
+                            to_string(def->kind), def->broker_name, def->documentation);
+            continue;
+        }
+        out += fmt::format("  {}{} ({}, default '{}')\n      {}\n", def->name,
+                           def->broker_name.empty() || def->broker_name == def->name
+                               ? ""
+                               : fmt::format(" or {}", def->broker_name),
+                           to_string(def->kind), format_value(def->default_value),
+                           def->documentation);
+    }
     return out;
 }
 

@@ -334,6 +334,7 @@ const property_definition default_replication_factor_def{
 
 const property_definition cleanup_policy_def{
     .name = "cleanup.policy",
+    .broker_name = "log.cleanup.policy",
     .kind = value_kind::string_list,
     .scope = scope::topic,
     .needs_restart = false,
@@ -345,6 +346,7 @@ const property_definition cleanup_policy_def{
 
 const property_definition compression_type_def{
     .name = "compression.type",
+    .broker_name = "compression.type",
     .kind = value_kind::string,
     .scope = scope::topic,
     .needs_restart = false,
@@ -356,6 +358,7 @@ const property_definition compression_type_def{
 
 const property_definition max_message_bytes_def{
     .name = "max.message.bytes",
+    .broker_name = "message.max.bytes",
     .kind = value_kind::integer,
     .scope = scope::topic,
     .needs_restart = false,
@@ -367,6 +370,7 @@ const property_definition max_message_bytes_def{
 
 const property_definition message_timestamp_type_def{
     .name = "message.timestamp.type",
+    .broker_name = "log.message.timestamp.type",
     .kind = value_kind::string,
     .scope = scope::topic,
     .needs_restart = false,
@@ -379,6 +383,7 @@ const property_definition message_timestamp_type_def{
 
 const property_definition message_timestamp_before_max_ms_def{
     .name = "message.timestamp.before.max.ms",
+    .broker_name = "log.message.timestamp.before.max.ms",
     .kind = value_kind::integer,
     .scope = scope::topic,
     .needs_restart = false,
@@ -392,6 +397,7 @@ const property_definition message_timestamp_before_max_ms_def{
 
 const property_definition message_timestamp_after_max_ms_def{
     .name = "message.timestamp.after.max.ms",
+    .broker_name = "log.message.timestamp.after.max.ms",
     .kind = value_kind::integer,
     .scope = scope::topic,
     .needs_restart = false,
@@ -403,8 +409,25 @@ const property_definition message_timestamp_after_max_ms_def{
     .max = int64_max,
 };
 
+// Accepted, stored and described so that tools setting it work; a single
+// replica is always in sync. Raft (issue 15) refuses acks=all produces with
+// NOT_ENOUGH_REPLICAS when fewer replicas than this are in sync.
+const property_definition min_insync_replicas_def{
+    .name = "min.insync.replicas",
+    .broker_name = "min.insync.replicas",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "The replicas that must hold a batch before an acks=all "
+                     "produce is answered.",
+    .default_value = int64_t{1},
+    .min = 1,
+    .max = 32767,
+};
+
 const property_definition retention_bytes_def{
     .name = "retention.bytes",
+    .broker_name = "log.retention.bytes",
     .kind = value_kind::integer,
     .scope = scope::topic,
     .needs_restart = false,
@@ -417,6 +440,7 @@ const property_definition retention_bytes_def{
 
 const property_definition retention_ms_def{
     .name = "retention.ms",
+    .broker_name = "log.retention.ms",
     .kind = value_kind::integer,
     .scope = scope::topic,
     .needs_restart = false,
@@ -429,6 +453,7 @@ const property_definition retention_ms_def{
 
 const property_definition segment_bytes_def{
     .name = "segment.bytes",
+    .broker_name = "log.segment.bytes",
     .kind = value_kind::integer,
     .scope = scope::topic,
     .needs_restart = false,
@@ -441,6 +466,7 @@ const property_definition segment_bytes_def{
 
 const property_definition segment_ms_def{
     .name = "segment.ms",
+    .broker_name = "log.roll.ms",
     .kind = value_kind::integer,
     .scope = scope::topic,
     .needs_restart = false,
@@ -483,6 +509,7 @@ const std::array registry{
     &message_timestamp_type_def,
     &message_timestamp_before_max_ms_def,
     &message_timestamp_after_max_ms_def,
+    &min_insync_replicas_def,
     &retention_bytes_def,
     &retention_ms_def,
     &segment_bytes_def,
@@ -502,6 +529,26 @@ const property_definition* find_property(std::string_view name) {
         }
     }
     return nullptr;
+}
+
+const property_definition* find_node_property(std::string_view name) {
+    if (const auto* def = find_property(name)) {
+        return def;
+    }
+    for (const auto* def : registry) {
+        if (!def->broker_name.empty() && def->broker_name == name) {
+            return def;
+        }
+    }
+    return nullptr;
+}
+
+const property_definition& broker_default_of(const property_definition& topic_def) {
+    if (topic_def.broker_name.empty()) {
+        return topic_def;
+    }
+    const auto* other = find_property(topic_def.broker_name);
+    return other != nullptr ? *other : topic_def;
 }
 
 namespace properties {
@@ -546,6 +593,7 @@ const property<int64_t> retention_bytes{retention_bytes_def};
 const property<int64_t> retention_ms{retention_ms_def};
 const property<int64_t> segment_bytes{segment_bytes_def};
 const property<int64_t> segment_ms{segment_ms_def};
+const property<int64_t> min_insync_replicas{min_insync_replicas_def};
 } // namespace properties
 
 } // namespace config

@@ -47,5 +47,6 @@ extern const property<int64_t> retention_bytes;
 extern const property<int64_t> retention_ms;
 extern const property<int64_t> segment_bytes;
 extern const property<int64_t> segment_ms;
+extern const property<int64_t> min_insync_replicas;
 
 } // namespace config::properties

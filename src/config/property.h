@@ -29,6 +29,11 @@ using validator = std::function<std::optional<std::string>(const value&)>;
 // DescribeConfigs answer or a config file needs to know about a property.
 struct property_definition {
     std::string_view name; // Kafka's name wherever Kafka has the property
+    // For a topic property, the name Kafka's brokers give its broker-wide
+    // default (log.segment.bytes for segment.bytes, or the same name): a
+    // node's config sets the default by it, and DescribeConfigs shows it for
+    // brokers and among a topic config's synonyms.
+    std::string_view broker_name{};
     value_kind kind;
     config::scope scope;
     bool needs_restart;

@@ -119,12 +119,17 @@ result<void> validate(const property_definition& def, const value& v) {
 }
 
 result<const property_definition*> property_set::lookup(std::string_view name) const {
-    const auto* def = find_property(name);
+    // A node's config also sets topic defaults, by the names Kafka's brokers
+    // give them (log.segment.bytes), as in server.properties.
+    bool node = std::find(_scopes.begin(), _scopes.end(), scope::node) != _scopes.end();
+    const auto* def = node ? find_node_property(name) : find_property(name);
     if (!def) {
         return base::make_error(errc::unknown_property,
                                 fmt::format("unknown property '{}'", name));
     }
-    if (std::find(_scopes.begin(), _scopes.end(), def->scope) == _scopes.end()) {
+    bool by_broker_name = !def->broker_name.empty() && def->broker_name == name;
+    if (!by_broker_name
+        && std::find(_scopes.begin(), _scopes.end(), def->scope) == _scopes.end()) {
         return base::make_error(
             errc::wrong_scope,
             fmt::format("property '{}' is a {} property and cannot be set here", name,

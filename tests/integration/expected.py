@@ -34,7 +34,7 @@ SUPPORTED_APIS: dict[int, tuple[int, int]] = {
     LEAVE_GROUP: (0, 5),
     OFFSET_COMMIT: (0, 9),
     OFFSET_FETCH: (0, 9),
-    DESCRIBE_GROUPS: (0, 5),
+    DESCRIBE_GROUPS: (0, 6),  # v6: GROUP_ID_NOT_FOUND (KIP-1043)
     LIST_GROUPS: (0, 5),
     DELETE_GROUPS: (0, 2),
     OFFSET_DELETE: (0, 0),

@@ -1489,6 +1489,7 @@ MESSAGES: dict[int, Message] = {m.api_key: m for m in [
         F("throttle_time_ms", "int32", "1+"),
         F("groups", [
             F("error_code", "int16"),
+            F("error_message", "string", "6+", nullable="6+"),
             F("group_id", "string"),
             F("group_state", "string"),
             F("protocol_type", "string"),

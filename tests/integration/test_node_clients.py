@@ -369,8 +369,10 @@ def test_kafkajs_describes_topic_and_broker_configs(kafkajs, broker):
     want = {name: [value, DEFAULT_CONFIG, True, False] for name, value in DEFAULTS.items()}
     want["retention.ms"] = [RETENTION_MS, TOPIC_CONFIG, False, False]
     assert got == want
+    # Read-only, as Kafka 4.4 reports num.partitions: a node changes no
+    # broker config at run time.
     assert kafkajs_configs(kafkajs.out["brokerConfigs"], str(broker.node_id)) == {
-        "num.partitions": ["1", DEFAULT_CONFIG, True, False]}
+        "num.partitions": ["1", DEFAULT_CONFIG, True, True]}
 
 
 def test_kafkajs_alters_a_topics_configs_whole(kafkajs):
@@ -512,7 +514,7 @@ def test_platformatic_describes_topic_and_broker_configs(platformatic, broker):
     assert got == want
     assert platformatic_configs(platformatic.out["brokerConfigs"], BROKER_RESOURCE,
                                 str(broker.node_id)) == {
-        "num.partitions": ["1", DEFAULT_CONFIG, False, False]}
+        "num.partitions": ["1", DEFAULT_CONFIG, True, False]}  # read-only, as in Kafka
     # Asked for them: every config has its documentation.
     (resource,) = ok(platformatic.out["configs"])
     assert all(c["documentation"] for c in resource["configs"]), resource

@@ -15,6 +15,9 @@ TEST(registry, names_are_unique_and_defaults_are_valid) {
     std::set<std::string_view> names;
     for (const auto* def : all_properties()) {
         EXPECT_TRUE(names.insert(def->name).second) << def->name;
+        if (!def->broker_name.empty()) {
+            EXPECT_EQ(def->scope, scope::topic) << def->name;
+        }
         EXPECT_FALSE(def->documentation.empty()) << def->name;
         auto ok = validate(*def, def->default_value);
         EXPECT_TRUE(ok) << def->name << ": " << (ok ? "" : ok.message());
@@ -27,6 +30,26 @@ TEST(registry, kafka_defaults_match_kafka) {
     EXPECT_EQ(values.get(properties::message_max_bytes), 1048588);
     EXPECT_EQ(values.get(properties::socket_request_max_bytes), 104857600);
     EXPECT_EQ(find_property("retention.ms")->scope, scope::topic);
+}
+
+TEST(registry, broker_names_of_topic_defaults_are_for_nodes_only) {
+    const auto* segment_bytes = find_property("segment.bytes");
+    ASSERT_NE(segment_bytes, nullptr);
+    EXPECT_EQ(find_node_property("log.segment.bytes"), segment_bytes);
+    EXPECT_EQ(find_property("log.segment.bytes"), nullptr); // not a topic config
+    // A node's config (node and cluster scopes) takes the broker name only.
+    property_set node({scope::node, scope::cluster});
+    ASSERT_TRUE(node.set("log.segment.bytes", "1048576"));
+    EXPECT_EQ(node.get(properties::segment_bytes), 1048576);
+    EXPECT_FALSE(node.set("segment.bytes", "1048576"));
+    ASSERT_TRUE(node.set("min.insync.replicas", "2")); // Kafka's broker name too
+    EXPECT_EQ(node.get(properties::min_insync_replicas), 2);
+    property_set topic({scope::topic});
+    EXPECT_FALSE(topic.set("log.segment.bytes", "1048576"));
+    // max.message.bytes takes its default from message.max.bytes, as in Kafka.
+    EXPECT_EQ(&broker_default_of(properties::max_message_bytes.definition),
+              &properties::message_max_bytes.definition);
+    EXPECT_EQ(&broker_default_of(*segment_bytes), segment_bytes);
 }
 
 TEST(property_set, unset_reads_default_and_set_overrides) {

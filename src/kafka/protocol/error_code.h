@@ -38,6 +38,7 @@ enum class error_code : int16_t {
     topic_already_exists = 36,
     invalid_partitions = 37,
     invalid_replication_factor = 38,
+    invalid_replica_assignment = 39,
     invalid_config = 40,
     invalid_request = 42,
     policy_violation = 44,

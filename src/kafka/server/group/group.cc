@@ -152,8 +152,10 @@ join_outcome group::join_new_member(const protocol::join_group_request& request,
 }
 
 // KIP-345: a static member that restarts takes its old place under a new
-// id. When nothing it subscribes to changed, the group does not rebalance:
-// it gets the current generation and its assignment by SyncGroup.
+// id. Unless it changes the protocol the group would select, the group does
+// not rebalance, as in Kafka: new metadata alone (a restarted consumer owns
+// no partitions yet) keeps the current generation, and the member gets its
+// assignment by SyncGroup.
 join_outcome group::rejoin_static(std::string old_id,
                                   const protocol::join_group_request& request,
                                   const join_origin& origin, clock::time_point now) {
@@ -168,7 +170,6 @@ join_outcome group::rejoin_static(std::string old_id,
         m.sync_reply->set({error_code::fenced_instance_id, {}});
         m.sync_reply.reset();
     }
-    bool unchanged = same_protocols(m.protocols, request.protocols);
     m.id = new_member_id(origin.client_id);
     m.client_id = origin.client_id;
     m.client_host = origin.client_host;
@@ -182,11 +183,16 @@ join_outcome group::rejoin_static(std::string old_id,
         _leader = m.id;
     }
     auto& placed = _members.emplace(m.id, std::move(m)).first->second;
-    // A leader from before KIP-814 (v9) cannot be told to skip assigning.
-    bool can_skip = !was_leader || origin.version >= 9;
-    if (_state == group_state::stable && unchanged && can_skip) {
+    if (_state == group_state::stable && select_protocol() == _protocol) {
         auto answer = join_answer(placed);
-        answer.skip_assignment = was_leader;
+        if (was_leader && origin.version < 9) {
+            // A leader from before KIP-814 cannot be told to skip assigning:
+            // Kafka names the old leader id, so it syncs as a follower.
+            answer.leader = old_id;
+            answer.members.clear();
+        } else {
+            answer.skip_assignment = was_leader;
+        }
         return {std::move(answer), nullptr};
     }
     start_rebalance(now);

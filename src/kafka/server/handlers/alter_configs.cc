@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace kafka::handlers {
@@ -101,6 +102,33 @@ std::optional<outcome> refuse(const backend& node, int8_t type, const std::strin
     return std::nullopt;
 }
 
+// Kafka's checks of a resource's operations before any is applied: each key
+// once, and appending or subtracting only on list configs.
+template<typename Configs>
+std::optional<outcome> check_operations(const Configs& ops) {
+    std::set<std::string_view> seen;
+    for (const auto& c : ops) {
+        if (!seen.insert(c.name).second) {
+            return outcome{error_code::invalid_request,
+                           fmt::format("Error due to duplicate config keys: {}", c.name)};
+        }
+    }
+    for (const auto& c : ops) {
+        auto op = static_cast<config_op>(c.config_operation);
+        if (op != config_op::append && op != config_op::subtract) {
+            continue;
+        }
+        const auto* def = config::find_property(c.name);
+        if (def != nullptr && def->kind != config::value_kind::string_list) {
+            return outcome{
+                error_code::invalid_config,
+                fmt::format("Config value {} is not allowed for config key: {}",
+                            op == config_op::append ? "append" : "subtract", c.name)};
+        }
+    }
+    return std::nullopt;
+}
+
 // The answer for one resource: its error, and the reason when refused.
 template<typename Response>
 void answer(Response& out, const outcome& o) {
@@ -154,6 +182,9 @@ result incremental_alter_configs(request_context& ctx) {
         out.resource_type = r.resource_type;
         out.resource_name = r.resource_name;
         auto refused = refuse(ctx.node, r.resource_type, r.resource_name);
+        if (!refused) {
+            refused = check_operations(r.configs);
+        }
         if (!refused) {
             config_map configs = ctx.node.topics->find(r.resource_name)->configs;
             for (const auto& c : r.configs) {

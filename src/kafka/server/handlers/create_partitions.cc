@@ -25,6 +25,26 @@ int64_t new_partitions(const backend& node,
 
 } // namespace
 
+// The brokers of each added partition, as many as are added, with the
+// topic's replication factor.
+template<typename Topic>
+std::optional<creation_error> check_new_assignments(int32_t node_id,
+                                                    const cluster::topic_metadata& meta,
+                                                    const Topic& t) {
+    auto added = static_cast<size_t>(t.count - meta.partitions);
+    if (t.assignments->size() != added) {
+        return creation_error{
+            error_code::invalid_replica_assignment,
+            fmt::format("{} partitions are added, but {} assignments were given", added,
+                        t.assignments->size())};
+    }
+    std::vector<std::vector<int32_t>> replicas;
+    for (const auto& a : *t.assignments) {
+        replicas.push_back(a.broker_ids);
+    }
+    return check_assignment(node_id, replicas, meta.replication_factor);
+}
+
 result create_partitions(request_context& ctx) {
     auto request = decode_request<protocol::create_partitions_request>(ctx);
     if (!request) {
@@ -58,9 +78,11 @@ result create_partitions(request_context& ctx) {
             continue;
         }
         if (t.assignments) {
-            out.error_code = static_cast<int16_t>(error_code::invalid_request);
-            out.error_message = "manual replica assignment is not supported";
-            continue;
+            if (auto e = check_new_assignments(ctx.config.node_id(), *meta, t)) {
+                out.error_code = static_cast<int16_t>(e->code);
+                out.error_message = e->message;
+                continue;
+            }
         }
         if (request->validate_only) {
             continue;

@@ -36,6 +36,34 @@ int64_t requested_partitions(const backend& node,
 
 } // namespace
 
+// A manual assignment stands for the partition count and replication
+// factor, which must then be -1 (Kafka's rules); partitions come in order.
+template<typename Topic>
+std::optional<creation_error> take_assignment(int32_t node_id, const Topic& t,
+                                              topic_request& want) {
+    if (t.num_partitions != -1 || t.replication_factor != -1) {
+        return creation_error{error_code::invalid_request,
+                              "a manual partition assignment was given, so the partition "
+                              "count and replication factor must be -1"};
+    }
+    std::vector<std::vector<int32_t>> replicas(t.assignments.size());
+    for (const auto& a : t.assignments) {
+        if (a.partition_index < 0
+            || static_cast<size_t>(a.partition_index) >= replicas.size()
+            || !replicas[a.partition_index].empty()) {
+            return creation_error{error_code::invalid_replica_assignment,
+                                  "partition indexes must run from 0 without gaps"};
+        }
+        replicas[a.partition_index] = a.broker_ids;
+    }
+    if (auto e = check_assignment(node_id, replicas, std::nullopt)) {
+        return e;
+    }
+    want.partitions = static_cast<int32_t>(replicas.size());
+    want.replication_factor = static_cast<int16_t>(replicas[0].size());
+    return std::nullopt;
+}
+
 result create_topics(request_context& ctx) {
     auto request = decode_request<protocol::create_topics_request>(ctx);
     if (!request) {
@@ -62,8 +90,7 @@ result create_topics(request_context& ctx) {
             want.configs[c.name] = *c.value;
         }
         if (!t.assignments.empty()) {
-            refused = creation_error{error_code::invalid_request,
-                                     "manual replica assignment is not supported"};
+            refused = take_assignment(ctx.config.node_id(), t, want);
         }
         auto checked = refused
             ? std::variant<cluster::topic_metadata, creation_error>(*refused)

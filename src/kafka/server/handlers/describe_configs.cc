@@ -24,6 +24,15 @@ bool wanted(const std::optional<std::vector<std::string>>& keys, std::string_vie
         || std::find(keys->begin(), keys->end(), name) != keys->end();
 }
 
+void add_synonyms(entry_out& e, const std::vector<config_synonym>& synonyms) {
+    for (const auto& s : synonyms) {
+        auto& out = e.synonyms.emplace_back();
+        out.name = s.name;
+        out.value = s.value;
+        out.source = s.source;
+    }
+}
+
 entry_out entry(const topic_config_entry& c, bool with_docs) {
     entry_out e;
     e.name = std::string(c.def->name);
@@ -50,7 +59,10 @@ void describe_topic(
     }
     for (const auto& c : topic_config_entries(node, *topic)) {
         if (wanted(r.configuration_keys, c.def->name)) {
-            out.configs.push_back(entry(c, request.include_documentation));
+            auto& e = out.configs.emplace_back(entry(c, request.include_documentation));
+            if (request.include_synonyms) {
+                add_synonyms(e, topic_config_synonyms(*node.node_config, c));
+            }
         }
     }
 }
@@ -66,13 +78,24 @@ void describe_broker(
         return;
     }
     for (const auto* def : config::all_properties()) {
-        if (!wanted(r.configuration_keys, def->name)) {
+        // A topic default that another property holds (max.message.bytes's
+        // is message.max.bytes) is listed once, as that property.
+        if (&config::broker_default_of(*def) != def) {
+            continue;
+        }
+        auto name = broker_name(*def);
+        if (!wanted(r.configuration_keys, name)) {
             continue;
         }
         auto e = entry(broker_config_entry(*node.node_config, *def),
                        request.include_documentation);
-        // Node properties need a restart to change.
-        e.read_only = def->needs_restart;
+        e.name = std::string(name);
+        // A node reads its properties from its config at start; none
+        // changes at run time (AlterConfigs refuses brokers).
+        e.read_only = true;
+        if (request.include_synonyms) {
+            add_synonyms(e, broker_config_synonyms(*node.node_config, *def));
+        }
         out.configs.push_back(std::move(e));
     }
 }

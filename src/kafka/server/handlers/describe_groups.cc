@@ -22,7 +22,13 @@ result describe_groups(request_context& ctx) {
                                    [id](group::group_manager& m, int32_t partition) {
                                        return m.describe(partition, id);
                                    });
-        response.groups.push_back(co_await std::move(task));
+        auto& out = response.groups.emplace_back(co_await std::move(task));
+        // From v6 (KIP-1043) a group that does not exist is an error, not an
+        // empty Dead group.
+        if (ctx.version() >= 6 && out.error_code == 0 && out.group_state == "Dead") {
+            out.error_code = static_cast<int16_t>(error_code::group_id_not_found);
+            out.error_message = "Group " + id + " not found.";
+        }
     }
     co_return encode_response(response, ctx.version());
 }

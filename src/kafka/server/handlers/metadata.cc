@@ -49,9 +49,12 @@ result metadata(request_context& ctx) {
     bool may_create = ctx.node.auto_create_topics
         && (ctx.version() < 4 || request->allow_auto_topic_creation);
     for (const auto& want : *request->topics) {
+        // A topic asked for by id (v10+) may carry an empty name, as the Java
+        // admin client sends it: a non-zero id decides.
+        bool by_id = want.topic_id != protocol::uuid{} || !want.name;
         const cluster::topic_metadata* t =
-            want.name ? topics.find(*want.name) : topics.find(want.topic_id);
-        if (t == nullptr && want.name && may_create) {
+            by_id ? topics.find(want.topic_id) : topics.find(*want.name);
+        if (t == nullptr && !by_id && may_create) {
             auto checked = check_topic(ctx.node, topic_request{*want.name});
             if (auto* m = std::get_if<cluster::topic_metadata>(&checked)) {
                 auto task = create_on_controller(ctx.node, std::move(*m));
@@ -76,7 +79,9 @@ result metadata(request_context& ctx) {
         }
         if (t == nullptr) {
             protocol::metadata_response::topic out;
-            out.error_code = static_cast<int16_t>(error_code::unknown_topic_or_partition);
+            out.error_code =
+                static_cast<int16_t>(by_id ? error_code::unknown_topic_id
+                                           : error_code::unknown_topic_or_partition);
             out.name = want.name;
             out.topic_id = want.topic_id;
             response.topics.push_back(std::move(out));

@@ -50,8 +50,43 @@ std::vector<topic_config_entry> topic_config_entries(
             out.push_back({def, it->second, config_source::dynamic_topic});
             continue;
         }
-        out.push_back(broker_config_entry(*node.node_config, *def));
+        auto entry =
+            broker_config_entry(*node.node_config, config::broker_default_of(*def));
+        entry.def = def;
+        out.push_back(std::move(entry));
     }
+    return out;
+}
+
+std::string_view broker_name(const config::property_definition& def) {
+    return def.broker_name.empty() ? def.name : def.broker_name;
+}
+
+std::vector<config_synonym> broker_config_synonyms(
+    const config::property_set& node, const config::property_definition& def) {
+    std::vector<config_synonym> out;
+    auto name = std::string(broker_name(def));
+    if (node.is_set(def)) {
+        out.push_back(
+            {name, config::format_value(node.get(def)), config_source::static_broker});
+    }
+    // Kafka keeps the defaults of retention.ms and segment.ms in hours
+    // (log.retention.hours, log.roll.hours) and lists no default synonym.
+    if (def.broker_name != "log.retention.ms" && def.broker_name != "log.roll.ms") {
+        out.push_back({name, config::format_value(def.default_value),
+                       config_source::default_value});
+    }
+    return out;
+}
+
+std::vector<config_synonym> topic_config_synonyms(const config::property_set& node,
+                                                  const topic_config_entry& entry) {
+    std::vector<config_synonym> out;
+    if (entry.source == config_source::dynamic_topic) {
+        out.push_back({std::string(entry.def->name), entry.value, entry.source});
+    }
+    auto broker = broker_config_synonyms(node, config::broker_default_of(*entry.def));
+    out.insert(out.end(), broker.begin(), broker.end());
     return out;
 }
 

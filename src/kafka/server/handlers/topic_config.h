@@ -53,4 +53,24 @@ std::vector<topic_config_entry> topic_config_entries(
 topic_config_entry broker_config_entry(const config::property_set& node,
                                        const config::property_definition& def);
 
+// The name a broker-wide property goes by in Kafka (log.segment.bytes).
+std::string_view broker_name(const config::property_definition& def);
+
+// One of the values a config could take its value from, as DescribeConfigs
+// lists them (v1+).
+struct config_synonym {
+    std::string name;
+    std::string value;
+    int8_t source;
+};
+
+// A topic config's synonyms, most specific first, as Kafka lists them: the
+// topic's own value, the broker's setting, the broker's default.
+std::vector<config_synonym> topic_config_synonyms(const config::property_set& node,
+                                                  const topic_config_entry& entry);
+
+// A broker config's synonyms: the node's setting, then the default.
+std::vector<config_synonym> broker_config_synonyms(
+    const config::property_set& node, const config::property_definition& def);
+
 } // namespace kafka::handlers

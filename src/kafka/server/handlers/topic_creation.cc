@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <random>
 
 namespace kafka::handlers {
@@ -25,6 +27,38 @@ cluster::topic_id random_topic_id() {
 }
 
 } // namespace
+
+std::optional<creation_error> check_assignment(
+    int32_t node_id, const std::vector<std::vector<int32_t>>& replicas,
+    std::optional<int16_t> replication_factor) {
+    auto bad = [](std::string message) {
+        return creation_error{error_code::invalid_replica_assignment, std::move(message)};
+    };
+    for (size_t p = 0; p < replicas.size(); ++p) {
+        const auto& brokers = replicas[p];
+        if (brokers.empty()) {
+            return bad(fmt::format("the assignment of partition {} lists no broker", p));
+        }
+        auto rf = replication_factor.value_or(static_cast<int16_t>(replicas[0].size()));
+        if (brokers.size() != static_cast<size_t>(rf)) {
+            return bad(fmt::format("partition {} has {} replicas, but the others have {}",
+                                   p, brokers.size(), rf));
+        }
+        for (size_t i = 0; i < brokers.size(); ++i) {
+            if (brokers[i] != node_id) {
+                return bad(fmt::format(
+                    "the assignment includes broker {}, but no such broker is registered",
+                    brokers[i]));
+            }
+            if (std::find(brokers.begin(), brokers.begin() + i, brokers[i])
+                != brokers.begin() + i) {
+                return bad(
+                    fmt::format("partition {} lists broker {} twice", p, brokers[i]));
+            }
+        }
+    }
+    return std::nullopt;
+}
 
 std::optional<std::string> invalid_topic_config(const std::string& name,
                                                 const std::string& value) {

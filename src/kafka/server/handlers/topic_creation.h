@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kafka::handlers {
 
@@ -29,6 +30,14 @@ struct creation_error {
 // Checks a request against Kafka's rules and fills in the defaults.
 std::variant<cluster::topic_metadata, creation_error> check_topic(const backend& node,
                                                                   topic_request request);
+
+// Kafka's checks of a manual replica assignment (CreateTopics,
+// CreatePartitions): every partition has the same number of replicas, none
+// twice, each on a broker that exists (on a single node: this one).
+// `replicas` lists each new partition's brokers in partition order.
+std::optional<creation_error> check_assignment(
+    int32_t node_id, const std::vector<std::vector<int32_t>>& replicas,
+    std::optional<int16_t> replication_factor);
 
 // Checks a topic config (Kafka's name) and its value.
 std::optional<std::string> invalid_topic_config(const std::string& name,

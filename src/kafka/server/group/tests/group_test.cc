@@ -248,6 +248,38 @@ TEST_F(group_test,
               error_code::unknown_member_id);
 }
 
+TEST_F(
+    group_test,
+    a_static_member_restarting_with_new_metadata_but_the_same_protocol_skips_rebalance) {
+    // A restarted Java consumer's subscription no longer lists the partitions
+    // it owned: only a change of the selected protocol rebalances (Kafka).
+    auto first = g.join(join_request("", {"range"}, "instance-1"), origin, now);
+    settle();
+    auto old_id = answer(first.later).member_id;
+    sync_now(old_id, {{old_id, {7}}});
+    auto generation = g.generation();
+    auto request = join_request("", {"range"}, "instance-1");
+    request.protocols[0].metadata = {1, 2, 3};
+    auto restarted = g.join(request, origin, now);
+    ASSERT_TRUE(restarted.now);
+    EXPECT_EQ(restarted.now->generation_id, generation);
+    EXPECT_EQ(g.state(), group_state::stable);
+    EXPECT_EQ(sync_now(restarted.now->member_id).assignment, std::vector<uint8_t>{7});
+    // Before JoinGroup v9 the restarted leader is named a follower instead.
+    join_origin old_client{"client", "127.0.0.1", 8};
+    auto again = g.join(join_request("", {"range"}, "instance-1"), old_client, now);
+    ASSERT_TRUE(again.now);
+    EXPECT_FALSE(again.now->skip_assignment);
+    EXPECT_NE(again.now->leader, again.now->member_id);
+    EXPECT_TRUE(again.now->members.empty());
+    EXPECT_EQ(g.generation(), generation);
+    // Preferring a protocol the group would then select does rebalance.
+    auto changed =
+        g.join(join_request("", {"roundrobin", "range"}, "instance-1"), origin, now);
+    EXPECT_FALSE(changed.now);
+    EXPECT_NE(g.state(), group_state::stable) << "a rebalance began";
+}
+
 TEST_F(group_test, the_last_member_leaving_empties_the_group) {
     auto [id, slot] = new_member();
     settle();
