@@ -3,7 +3,9 @@
 #include "config/endpoint.h"
 #include "config/registry.h"
 
+#include <algorithm>
 #include <array>
+#include <cstdlib>
 
 namespace config {
 namespace {
@@ -425,6 +427,382 @@ const property_definition min_insync_replicas_def{
     .max = 32767,
 };
 
+// Kafka's rule for compression.gzip.level: 1 to 9, or -1 for the default.
+std::optional<std::string> gzip_level_check(const value& v) {
+    if (std::get<int64_t>(v) == 0) {
+        return std::string("expected 1 to 9, or -1");
+    }
+    return std::nullopt;
+}
+
+// Throttled replicas: "*" alone, or partition:broker pairs.
+std::optional<std::string> throttled_replicas_check(const value& v) {
+    const auto& items = std::get<string_list>(v);
+    auto digits = [](std::string_view s) {
+        return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+            return c >= '0' && c <= '9';
+        });
+    };
+    for (const auto& item : items) {
+        if (item == "*" && items.size() == 1) {
+            continue;
+        }
+        auto colon = item.find(':');
+        if (colon == std::string::npos || !digits(std::string_view(item).substr(0, colon))
+            || !digits(std::string_view(item).substr(colon + 1))) {
+            return std::string("expected * or partition:broker pairs");
+        }
+    }
+    return std::nullopt;
+}
+
+// A ratio: a decimal from 0 to 1.
+std::optional<std::string> ratio_check(const value& v) {
+    double d = std::strtod(std::get<std::string>(v).c_str(), nullptr);
+    if (!(d >= 0.0 && d <= 1.0)) {
+        return std::string("expected a number from 0 to 1");
+    }
+    return std::nullopt;
+}
+
+const property_definition compression_gzip_level_def{
+    .name = "compression.gzip.level",
+    .broker_name = "compression.gzip.level",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "The gzip level for batches this topic compresses (-1: the "
+                     "codec's default). Accepted and shown, as Kafka's; atolld does "
+                     "not act on it: it compresses at the codec's default level.",
+    .default_value = int64_t{-1},
+    .min = -1,
+    .max = 9,
+    .check = gzip_level_check,
+};
+
+const property_definition compression_lz4_level_def{
+    .name = "compression.lz4.level",
+    .broker_name = "compression.lz4.level",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "The lz4 level for batches this topic compresses. Accepted and "
+                     "shown, as Kafka's; atolld does not act on it: it compresses at "
+                     "the codec's default level.",
+    .default_value = int64_t{9},
+    .min = 1,
+    .max = 17,
+};
+
+const property_definition compression_zstd_level_def{
+    .name = "compression.zstd.level",
+    .broker_name = "compression.zstd.level",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "The zstd level for batches this topic compresses. Accepted and "
+                     "shown, as Kafka's; atolld does not act on it: it compresses at "
+                     "the codec's default level.",
+    .default_value = int64_t{3},
+    .min = -131072,
+    .max = 22,
+};
+
+const property_definition delete_retention_ms_def{
+    .name = "delete.retention.ms",
+    .broker_name = "log.cleaner.delete.retention.ms",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "How long compaction keeps a key's tombstone (a null value) "
+                     "after the cleaned part of the log reaches it.",
+    .default_value = int64_t{86400000},
+    .min = 0,
+    .max = int64_max,
+};
+
+const property_definition errors_deadletterqueue_group_enable_def{
+    .name = "errors.deadletterqueue.group.enable",
+    .kind = value_kind::boolean,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "Whether Kafka Streams groups may write dead letters here "
+                     "(KIP-1034). Accepted and shown, as Kafka's; atolld does not "
+                     "act on it.",
+    .default_value = false,
+};
+
+const property_definition file_delete_delay_ms_def{
+    .name = "file.delete.delay.ms",
+    .broker_name = "log.segment.delete.delay.ms",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "How long Kafka waits before deleting a removed segment's "
+                     "files. Accepted and shown, as Kafka's; atolld does not act on "
+                     "it: it deletes them at once.",
+    .default_value = int64_t{60000},
+    .min = 0,
+    .max = int64_max,
+};
+
+const property_definition flush_messages_def{
+    .name = "flush.messages",
+    .broker_name = "log.flush.interval.messages",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "Records between forced fsyncs. Accepted and shown, as Kafka's; "
+                     "atolld does not act on it: it fdatasyncs before answering "
+                     "every acks=all produce.",
+    .default_value = int64_max,
+    .min = 1,
+    .max = int64_max,
+};
+
+const property_definition flush_ms_def{
+    .name = "flush.ms",
+    .broker_name = "log.flush.interval.ms",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "Milliseconds between forced fsyncs. Accepted and shown, as "
+                     "Kafka's; atolld does not act on it: it fdatasyncs before "
+                     "answering every acks=all produce.",
+    .default_value = int64_max,
+    .min = 0,
+    .max = int64_max,
+};
+
+const property_definition follower_replication_throttled_replicas_def{
+    .name = "follower.replication.throttled.replicas",
+    .kind = value_kind::string_list,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "Replicas (partition:broker pairs, or *) whose follower-side "
+                     "replication is throttled during replica moves. Accepted and "
+                     "shown, as Kafka's; atolld does not act on it until replica "
+                     "moves exist.",
+    .default_value = string_list{},
+    .check = throttled_replicas_check,
+};
+
+const property_definition index_interval_bytes_def{
+    .name = "index.interval.bytes",
+    .broker_name = "log.index.interval.bytes",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "Bytes of records between two entries of a segment's offset "
+                     "index.",
+    .default_value = int64_t{4096},
+    .min = 0,
+    .max = int32_max,
+};
+
+const property_definition leader_replication_throttled_replicas_def{
+    .name = "leader.replication.throttled.replicas",
+    .kind = value_kind::string_list,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "Replicas (partition:broker pairs, or *) whose leader-side "
+                     "replication is throttled during replica moves. Accepted and "
+                     "shown, as Kafka's; atolld does not act on it until replica "
+                     "moves exist.",
+    .default_value = string_list{},
+    .check = throttled_replicas_check,
+};
+
+const property_definition local_retention_bytes_def{
+    .name = "local.retention.bytes",
+    .broker_name = "log.local.retention.bytes",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "With tiered storage, the size kept on local disk (-2: "
+                     "retention.bytes). Accepted and shown, as Kafka's; atolld does "
+                     "not act on it until tiered storage exists.",
+    .default_value = int64_t{-2},
+    .min = -2,
+    .max = int64_max,
+};
+
+const property_definition local_retention_ms_def{
+    .name = "local.retention.ms",
+    .broker_name = "log.local.retention.ms",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "With tiered storage, how long data stays on local disk (-2: "
+                     "retention.ms). Accepted and shown, as Kafka's; atolld does not "
+                     "act on it until tiered storage exists.",
+    .default_value = int64_t{-2},
+    .min = -2,
+    .max = int64_max,
+};
+
+const property_definition max_compaction_lag_ms_def{
+    .name = "max.compaction.lag.ms",
+    .broker_name = "log.cleaner.max.compaction.lag.ms",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "The longest a record may stay uncompacted. Accepted and shown, "
+                     "as Kafka's; atolld does not act on it: compaction runs by "
+                     "min.cleanable.dirty.ratio.",
+    .default_value = int64_max,
+    .min = 1,
+    .max = int64_max,
+};
+
+const property_definition max_decompressed_message_bytes_def{
+    .name = "max.decompressed.message.bytes",
+    .broker_name = "max.decompressed.message.bytes",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "The largest a batch may grow when decompressed. Accepted and "
+                     "shown, as Kafka's; atolld does not act on it.",
+    .default_value = int64_t{2147483639},
+    .min = 0,
+    .max = int32_max,
+};
+
+const property_definition min_cleanable_dirty_ratio_def{
+    .name = "min.cleanable.dirty.ratio",
+    .broker_name = "log.cleaner.min.cleanable.ratio",
+    .kind = value_kind::decimal,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "The share of a compacted log not yet cleaned at which "
+                     "compaction runs (0 to 1).",
+    .default_value = std::string("0.5"),
+    .check = ratio_check,
+};
+
+const property_definition min_compaction_lag_ms_def{
+    .name = "min.compaction.lag.ms",
+    .broker_name = "log.cleaner.min.compaction.lag.ms",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "The least time a record stays uncompacted. Accepted and shown, "
+                     "as Kafka's; atolld does not act on it.",
+    .default_value = int64_t{0},
+    .min = 0,
+    .max = int64_max,
+};
+
+const property_definition preallocate_def{
+    .name = "preallocate",
+    .broker_name = "log.preallocate",
+    .kind = value_kind::boolean,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "Whether a new segment's file is preallocated. Accepted and "
+                     "shown, as Kafka's; atolld does not act on it.",
+    .default_value = false,
+};
+
+const property_definition remote_copy_lag_bytes_def{
+    .name = "remote.copy.lag.bytes",
+    .broker_name = "log.remote.copy.lag.bytes",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "With tiered storage, how far uploads may lag in bytes. "
+                     "Accepted and shown, as Kafka's; atolld does not act on it "
+                     "until tiered storage exists.",
+    .default_value = int64_t{-1},
+    .min = -1,
+    .max = int64_max,
+};
+
+const property_definition remote_copy_lag_ms_def{
+    .name = "remote.copy.lag.ms",
+    .broker_name = "log.remote.copy.lag.ms",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "With tiered storage, how far uploads may lag in time. Accepted "
+                     "and shown, as Kafka's; atolld does not act on it until tiered "
+                     "storage exists.",
+    .default_value = int64_t{0},
+    .min = 0,
+    .max = int64_max,
+};
+
+const property_definition remote_log_copy_disable_def{
+    .name = "remote.log.copy.disable",
+    .kind = value_kind::boolean,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "With tiered storage, stops uploads for this topic. Accepted "
+                     "and shown, as Kafka's; atolld does not act on it until tiered "
+                     "storage exists.",
+    .default_value = false,
+};
+
+const property_definition remote_log_delete_on_disable_def{
+    .name = "remote.log.delete.on.disable",
+    .kind = value_kind::boolean,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "With tiered storage, deletes uploaded data when it is turned "
+                     "off. Accepted and shown, as Kafka's; atolld does not act on it "
+                     "until tiered storage exists.",
+    .default_value = false,
+};
+
+const property_definition remote_storage_enable_def{
+    .name = "remote.storage.enable",
+    .kind = value_kind::boolean,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "Whether this topic uses tiered storage. Accepted and shown, as "
+                     "Kafka's; atolld does not act on it until tiered storage "
+                     "exists.",
+    .default_value = false,
+};
+
+const property_definition segment_index_bytes_def{
+    .name = "segment.index.bytes",
+    .broker_name = "log.index.size.max.bytes",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "The largest a segment's offset index may grow. Accepted and "
+                     "shown, as Kafka's; atolld does not act on it: its indexes grow "
+                     "as needed.",
+    .default_value = int64_t{10485760},
+    .min = 4,
+    .max = int32_max,
+};
+
+const property_definition segment_jitter_ms_def{
+    .name = "segment.jitter.ms",
+    .kind = value_kind::integer,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "A random amount subtracted from segment.ms per segment. "
+                     "Accepted and shown, as Kafka's; atolld does not act on it.",
+    .default_value = int64_t{0},
+    .min = 0,
+    .max = int64_max,
+};
+
+const property_definition unclean_leader_election_enable_def{
+    .name = "unclean.leader.election.enable",
+    .broker_name = "unclean.leader.election.enable",
+    .kind = value_kind::boolean,
+    .scope = scope::topic,
+    .needs_restart = false,
+    .documentation = "Whether a replica that is not in sync may become leader, "
+                     "losing data. Accepted and shown, as Kafka's; atolld does not "
+                     "act on it until replication exists.",
+    .default_value = false,
+};
+
 const property_definition retention_bytes_def{
     .name = "retention.bytes",
     .broker_name = "log.retention.bytes",
@@ -510,6 +888,32 @@ const std::array registry{
     &message_timestamp_before_max_ms_def,
     &message_timestamp_after_max_ms_def,
     &min_insync_replicas_def,
+    &compression_gzip_level_def,
+    &compression_lz4_level_def,
+    &compression_zstd_level_def,
+    &delete_retention_ms_def,
+    &errors_deadletterqueue_group_enable_def,
+    &file_delete_delay_ms_def,
+    &flush_messages_def,
+    &flush_ms_def,
+    &follower_replication_throttled_replicas_def,
+    &index_interval_bytes_def,
+    &leader_replication_throttled_replicas_def,
+    &local_retention_bytes_def,
+    &local_retention_ms_def,
+    &max_compaction_lag_ms_def,
+    &max_decompressed_message_bytes_def,
+    &min_cleanable_dirty_ratio_def,
+    &min_compaction_lag_ms_def,
+    &preallocate_def,
+    &remote_copy_lag_bytes_def,
+    &remote_copy_lag_ms_def,
+    &remote_log_copy_disable_def,
+    &remote_log_delete_on_disable_def,
+    &remote_storage_enable_def,
+    &segment_index_bytes_def,
+    &segment_jitter_ms_def,
+    &unclean_leader_election_enable_def,
     &retention_bytes_def,
     &retention_ms_def,
     &segment_bytes_def,
@@ -594,6 +998,36 @@ const property<int64_t> retention_ms{retention_ms_def};
 const property<int64_t> segment_bytes{segment_bytes_def};
 const property<int64_t> segment_ms{segment_ms_def};
 const property<int64_t> min_insync_replicas{min_insync_replicas_def};
+const property<int64_t> compression_gzip_level{compression_gzip_level_def};
+const property<int64_t> compression_lz4_level{compression_lz4_level_def};
+const property<int64_t> compression_zstd_level{compression_zstd_level_def};
+const property<int64_t> delete_retention_ms{delete_retention_ms_def};
+const property<bool> errors_deadletterqueue_group_enable{
+    errors_deadletterqueue_group_enable_def};
+const property<int64_t> file_delete_delay_ms{file_delete_delay_ms_def};
+const property<int64_t> flush_messages{flush_messages_def};
+const property<int64_t> flush_ms{flush_ms_def};
+const property<string_list> follower_replication_throttled_replicas{
+    follower_replication_throttled_replicas_def};
+const property<int64_t> index_interval_bytes{index_interval_bytes_def};
+const property<string_list> leader_replication_throttled_replicas{
+    leader_replication_throttled_replicas_def};
+const property<int64_t> local_retention_bytes{local_retention_bytes_def};
+const property<int64_t> local_retention_ms{local_retention_ms_def};
+const property<int64_t> max_compaction_lag_ms{max_compaction_lag_ms_def};
+const property<int64_t> max_decompressed_message_bytes{
+    max_decompressed_message_bytes_def};
+const property<std::string> min_cleanable_dirty_ratio{min_cleanable_dirty_ratio_def};
+const property<int64_t> min_compaction_lag_ms{min_compaction_lag_ms_def};
+const property<bool> preallocate{preallocate_def};
+const property<int64_t> remote_copy_lag_bytes{remote_copy_lag_bytes_def};
+const property<int64_t> remote_copy_lag_ms{remote_copy_lag_ms_def};
+const property<bool> remote_log_copy_disable{remote_log_copy_disable_def};
+const property<bool> remote_log_delete_on_disable{remote_log_delete_on_disable_def};
+const property<bool> remote_storage_enable{remote_storage_enable_def};
+const property<int64_t> segment_index_bytes{segment_index_bytes_def};
+const property<int64_t> segment_jitter_ms{segment_jitter_ms_def};
+const property<bool> unclean_leader_election_enable{unclean_leader_election_enable_def};
 } // namespace properties
 
 } // namespace config

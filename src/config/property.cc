@@ -22,6 +22,8 @@ std::string_view to_string(value_kind k) {
             return "boolean";
         case value_kind::integer:
             return "integer";
+        case value_kind::decimal:
+            return "decimal";
         case value_kind::string:
             return "string";
         case value_kind::string_list:

@@ -15,7 +15,8 @@ namespace config {
 enum class scope { node, cluster, topic };
 std::string_view to_string(scope s);
 
-enum class value_kind { boolean, integer, string, string_list };
+// A decimal (min.cleanable.dirty.ratio) is kept as its text, checked to parse.
+enum class value_kind { boolean, integer, decimal, string, string_list };
 std::string_view to_string(value_kind k);
 
 using string_list = std::vector<std::string>;

@@ -50,6 +50,15 @@ result<value> parse_value(const property_definition& def, std::string_view text)
             v = i;
             break;
         }
+        case value_kind::decimal: {
+            double d = 0;
+            auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+            if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
+                return invalid(def, text, "expected a number");
+            }
+            v = std::string(text);
+            break;
+        }
         case value_kind::string:
             v = std::string(text);
             break;

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -68,6 +69,10 @@ storage::log_config log_defaults(const config::property_set& cfg) {
     c.segment_ms = cfg.get(props::segment_ms);
     c.retention_ms = cfg.get(props::retention_ms);
     c.retention_bytes = cfg.get(props::retention_bytes);
+    c.delete_retention_ms = cfg.get(props::delete_retention_ms);
+    c.index_interval_bytes = static_cast<size_t>(cfg.get(props::index_interval_bytes));
+    c.min_cleanable_dirty_ratio =
+        std::strtod(cfg.get(props::min_cleanable_dirty_ratio).c_str(), nullptr);
     const auto& policy = cfg.get(props::cleanup_policy);
     c.cleanup_delete = std::find(policy.begin(), policy.end(), "delete") != policy.end();
     c.cleanup_compact =

@@ -80,8 +80,9 @@ void describe_broker(
     for (const auto* def : config::all_properties()) {
         // A topic default that another property holds (max.message.bytes's
         // is message.max.bytes) is listed once, as that property.
-        if (&config::broker_default_of(*def) != def) {
-            continue;
+        if (&config::broker_default_of(*def) != def
+            || (def->scope == config::scope::topic && def->broker_name.empty())) {
+            continue; // or a topic-only property, which brokers do not have
         }
         auto name = broker_name(*def);
         if (!wanted(r.configuration_keys, name)) {

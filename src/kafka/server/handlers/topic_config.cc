@@ -12,6 +12,7 @@ constexpr int8_t boolean_type = 1;
 constexpr int8_t string_type = 2;
 constexpr int8_t int_type = 3;
 constexpr int8_t long_type = 5;
+constexpr int8_t double_type = 6;
 constexpr int8_t list_type = 7;
 
 } // namespace
@@ -23,6 +24,8 @@ int8_t config_type(const config::property_definition& def) {
         case config::value_kind::integer:
             return def.max && *def.max <= std::numeric_limits<int32_t>::max() ? int_type
                                                                               : long_type;
+        case config::value_kind::decimal:
+            return double_type;
         case config::value_kind::string:
             return string_type;
         case config::value_kind::string_list:
@@ -71,8 +74,10 @@ std::vector<config_synonym> broker_config_synonyms(
             {name, config::format_value(node.get(def)), config_source::static_broker});
     }
     // Kafka keeps the defaults of retention.ms and segment.ms in hours
-    // (log.retention.hours, log.roll.hours) and lists no default synonym.
-    if (def.broker_name != "log.retention.ms" && def.broker_name != "log.roll.ms") {
+    // (log.retention.hours, log.roll.hours) and has none for flush.ms: it
+    // lists no default synonym for them.
+    if (def.broker_name != "log.retention.ms" && def.broker_name != "log.roll.ms"
+        && def.broker_name != "log.flush.interval.ms") {
         out.push_back({name, config::format_value(def.default_value),
                        config_source::default_value});
     }
@@ -84,6 +89,9 @@ std::vector<config_synonym> topic_config_synonyms(const config::property_set& no
     std::vector<config_synonym> out;
     if (entry.source == config_source::dynamic_topic) {
         out.push_back({std::string(entry.def->name), entry.value, entry.source});
+    }
+    if (entry.def->broker_name.empty()) {
+        return out; // a topic-only property: no broker-wide default
     }
     auto broker = broker_config_synonyms(node, config::broker_default_of(*entry.def));
     out.insert(out.end(), broker.begin(), broker.end());

@@ -417,6 +417,20 @@ def ck_admin_configs(ctx: Ctx) -> Any:
     return seen
 
 
+@scenario(f"{CK}.admin.all_topic_configs")
+def ck_all_topic_configs(ctx: Ctx) -> Any:
+    """Every config a topic has, with its synonyms: tools list and set them all."""
+    a = ctx.admin()
+    topic = ctx.topic()
+    ctx.create(topic, configs={"retention.ms": "3600000", "flush.messages": "10"})
+    res = ck_admin.ConfigResource(ck_admin.ConfigResource.Type.TOPIC, topic)
+    entries = a.describe_configs([res], request_timeout=WAIT_S)[res].result(WAIT_S)
+    return {name: {"value": e.value, "source": e.source, "read_only": e.is_read_only,
+                   "sensitive": e.is_sensitive,
+                   "synonyms": [[s.name, s.value, s.source] for s in e.synonyms.values()]}
+            for name, e in sorted(entries.items())}
+
+
 @scenario(f"{CK}.admin.offsets_and_records", when=CK_MAJOR >= 2)
 def ck_admin_offsets(ctx: Ctx) -> Any:
     a = ctx.admin()
