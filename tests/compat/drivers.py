@@ -86,6 +86,7 @@ def all_drivers() -> list[Driver]:
         Driver("go", (str(COMPAT / "drivers" / "go" / "compat-go"),), 180),
         Driver("pynew", (venv_python, py_driver), 180),
         Driver("pydeb", (DEBIAN_PYTHON, py_driver), 180),
+        Driver("node", ("node", str(COMPAT / "drivers" / "node" / "driver.mjs")), 180),
     ]
     chosen = [n for n in os.environ.get("COMPAT_DRIVERS", "").split(",") if n]
     unknown = set(chosen) - {d.name for d in drivers}

@@ -8,6 +8,7 @@ from test_clients import KCAT, kcat
 
 OFFSET_OUT_OF_RANGE = 1
 UNKNOWN_TOPIC_OR_PARTITION = 3
+POLICY_VIOLATION = 44
 UNKNOWN_LEADER_EPOCH = 75
 
 
@@ -96,6 +97,21 @@ def test_delete_records_moves_the_log_start_durably(launcher):
     out = kcat("-C", "-b", again.bootstrap, "-t", "trim", "-o", "beginning", "-e", "-q",
                "-f", "%o\n")
     assert out.split() == []
+
+
+def test_delete_records_on_a_compact_only_topic_is_a_policy_violation(broker):
+    """As in Kafka: a log that only compacts keeps its records (found by kafkajs
+    in the differential suite); compact,delete may be trimmed."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    for name, policy in (("compacted", "compact"), ("both", "compact,delete")):
+        admin.create_topics([NewTopic(name, 1, 1, config={"cleanup.policy": policy})])[name] \
+            .result(10)
+        produce(broker, name, 10)
+    with broker.connect() as conn:
+        assert delete_records(conn, "compacted", 0, 5) == (POLICY_VIOLATION, -1)
+        assert earliest_offset(conn, "compacted") == 0
+        assert delete_records(conn, "both", 0, 5) == (0, 5)
 
 
 def test_describe_cluster_names_the_single_node(broker):

@@ -1,10 +1,14 @@
 #include "kafka/protocol/messages/delete_records.h"
 #include "cluster/topic_table.h"
+#include "config/properties.h"
 #include "kafka/protocol/error_code.h"
 #include "kafka/server/handlers/handlers.h"
 #include "kafka/server/handlers/leadership.h"
 #include "kafka/server/handlers/partition_calls.h"
+#include "kafka/server/handlers/topic_config.h"
 #include "storage/log_manager.h"
+
+#include <algorithm>
 
 namespace kafka::handlers {
 namespace {
@@ -42,6 +46,15 @@ result delete_records(request_context& ctx) {
         auto& topic_out = response.topics.emplace_back();
         topic_out.name = t.name;
         const auto* meta = ctx.node.topics->find(t.name);
+        // As in Kafka, a log that only compacts keeps its records: deleting
+        // them is a policy violation.
+        bool compact_only = false;
+        if (meta != nullptr) {
+            auto policy =
+                topic_value(ctx.node, *meta, config::properties::cleanup_policy);
+            compact_only =
+                std::find(policy.begin(), policy.end(), "delete") == policy.end();
+        }
         for (const auto& p : t.partitions) {
             auto& out = topic_out.partitions.emplace_back();
             out.partition_index = p.partition_index;
@@ -49,6 +62,10 @@ result delete_records(request_context& ctx) {
             if (!has_partition(meta, p.partition_index)) {
                 out.error_code =
                     static_cast<int16_t>(error_code::unknown_topic_or_partition);
+                continue;
+            }
+            if (compact_only) {
+                out.error_code = static_cast<int16_t>(error_code::policy_violation);
                 continue;
             }
             int64_t offset = p.offset;
