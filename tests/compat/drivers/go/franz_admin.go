@@ -675,6 +675,34 @@ func liveMember(s *S, adm *kadm.Client, group, topic string, parts int32, n int)
 	return m, nil
 }
 
+// groupFixture is where the group scenarios start: a topic of 2 partitions
+// with n records each, a one-member group that consumed and committed them,
+// and the names of an empty and an unknown group.
+type groupFixture struct {
+	adm                         *kadm.Client
+	topic, live, empty, unknown string
+	member                      *kgoMember
+}
+
+func newGroupFixture(s *S, n int) (*groupFixture, error) {
+	adm, err := newAdmin(s)
+	if err != nil {
+		return nil, err
+	}
+	f := &groupFixture{adm: adm, topic: s.N(""), live: s.N("live"), empty: s.N("empty"),
+		unknown: s.N("unknown")}
+	if err := createTopic(s, adm, f.topic, 2, nil); err != nil {
+		return nil, err
+	}
+	if err := produceSimple(s, f.topic, 2, n, "v", 0); err != nil {
+		return nil, err
+	}
+	if f.member, err = liveMember(s, adm, f.live, f.topic, 2, n); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 func offsetResponsesObs(s *S, os kadm.OffsetResponses, err error) any {
 	if err != nil {
 		return M{"error": errName(err)}
@@ -692,22 +720,11 @@ func offsetResponsesObs(s *S, os kadm.OffsetResponses, err error) any {
 }
 
 func franzGroups(s *S) (any, error) {
-	adm, err := newAdmin(s)
+	f, err := newGroupFixture(s, 6)
 	if err != nil {
 		return nil, err
 	}
-	topic := s.N("")
-	live, empty, unknown := s.N("live"), s.N("empty"), s.N("unknown")
-	if err := createTopic(s, adm, topic, 2, nil); err != nil {
-		return nil, err
-	}
-	if err := produceSimple(s, topic, 2, 6, "v", 0); err != nil {
-		return nil, err
-	}
-	m, err := liveMember(s, adm, live, topic, 2, 6)
-	if err != nil {
-		return nil, err
-	}
+	adm, topic, live, empty, unknown, m := f.adm, f.topic, f.live, f.empty, f.unknown, f.member
 	ctx, cancel := withTimeout(s.Ctx, 15*time.Second)
 	defer cancel()
 	obs := M{}
@@ -779,22 +796,11 @@ func franzGroups(s *S) (any, error) {
 }
 
 func franzGroupDeletes(s *S) (any, error) {
-	adm, err := newAdmin(s)
+	f, err := newGroupFixture(s, 4)
 	if err != nil {
 		return nil, err
 	}
-	topic := s.N("")
-	live, empty, unknown := s.N("live"), s.N("empty"), s.N("unknown")
-	if err := createTopic(s, adm, topic, 2, nil); err != nil {
-		return nil, err
-	}
-	if err := produceSimple(s, topic, 2, 4, "v", 0); err != nil {
-		return nil, err
-	}
-	m, err := liveMember(s, adm, live, topic, 2, 4)
-	if err != nil {
-		return nil, err
-	}
+	adm, topic, live, empty, unknown, m := f.adm, f.topic, f.live, f.empty, f.unknown, f.member
 	ctx, cancel := withTimeout(s.Ctx, 15*time.Second)
 	defer cancel()
 	os := kadm.Offsets{}

@@ -241,22 +241,11 @@ func saramaGroups(s *S) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	adm, err := newAdmin(s)
+	f, err := newGroupFixture(s, 4)
 	if err != nil {
 		return nil, err
 	}
-	topic := s.N("")
-	live, empty, unknown := s.N("live"), s.N("empty"), s.N("unknown")
-	if err := createTopic(s, adm, topic, 2, nil); err != nil {
-		return nil, err
-	}
-	if err := produceSimple(s, topic, 2, 4, "v", 0); err != nil {
-		return nil, err
-	}
-	m, err := liveMember(s, adm, live, topic, 2, 4)
-	if err != nil {
-		return nil, err
-	}
+	topic, live, empty, unknown, m := f.topic, f.live, f.empty, f.unknown, f.member
 	obs := M{}
 	resp, err := a.AlterConsumerGroupOffsets(empty, map[string]map[int32]sarama.OffsetAndMetadata{
 		topic: {0: {Offset: 1, LeaderEpoch: -1, Metadata: "m0"}, 1: {Offset: 2, LeaderEpoch: -1}},
