@@ -42,6 +42,8 @@ BAD_COMMAND_LINES = {
     "set-max-bytes-not-a-number": (("--set", "socket.request.max.bytes=lots"), {},
                                    "socket.request.max.bytes"),
     "set-unknown-property": (("--set", "no.such.property=1"), {}, "no.such.property"),
+    # A node sets a topic default by Kafka's broker name (log.segment.bytes).
+    "set-topic-name-on-a-node": (("--set", "segment.bytes=2000000"), {}, "segment.bytes"),
     # --kafka-addr sets the `listeners` property.
     "kafka-addr-without-port": ((), {"kafka_addr": "127.0.0.1"}, "listeners"),
     "kafka-addr-port-out-of-range": ((), {"kafka_addr": "127.0.0.1:70000"}, "listeners"),

@@ -2,6 +2,8 @@
 topics, and describing topic and broker configs, with Kafka's names, values,
 sources and errors."""
 
+from confluent_kafka.admin import AdminClient, NewTopic
+
 import kafka_wire as kw
 from test_clients import run_python_client
 
@@ -184,3 +186,56 @@ def test_incremental_alter_configs_sets_appends_subtracts_and_deletes(broker):
     assert described["segment.ms"] == ["60000", 1]
     assert described["cleanup.policy"] == ["delete", 1]
     assert described["retention.ms"] == ["604800000", 5]
+
+
+
+STATIC_BROKER, DEFAULT_SOURCE, DYNAMIC_TOPIC = 4, 5, 1
+
+
+def topic_configs_with_synonyms(conn, topic, keys):
+    """DescribeConfigs v4 with synonyms: {name: [value, source, [synonyms...]]}."""
+    r = conn.call(kw.DESCRIBE_CONFIGS, 4, {
+        "resources": [{"resource_type": 2, "resource_name": topic, "configuration_keys": keys}],
+        "include_synonyms": True, "include_documentation": False})
+    (result,) = r["results"]
+    assert result["error_code"] == 0, result
+    return {c["name"]: [c["value"], c["config_source"],
+                        [[s["name"], s["value"], s["source"]] for s in c["synonyms"]]]
+            for c in result["configs"]}
+
+
+def test_topic_defaults_set_by_kafkas_broker_names_show_with_their_synonyms(launcher):
+    """A node's config sets topic defaults as server.properties does
+    (log.segment.bytes); DescribeConfigs shows them as STATIC_BROKER_CONFIG,
+    with Kafka's synonyms: the topic's own value, the broker's setting, the
+    broker's default."""
+    b = launcher.start("--set", "log.segment.bytes=2000000",
+                       "--set", "log.cleaner.delete.retention.ms=5000",
+                       "--set", "message.max.bytes=2000000")
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    for f in admin.create_topics([
+            NewTopic("plain", 1, 1),
+            NewTopic("own", 1, 1, config={"segment.bytes": "3000000"})]).values():
+        f.result(10)
+    keys = ["segment.bytes", "delete.retention.ms", "max.message.bytes", "retention.ms"]
+    with b.connect() as conn:
+        plain = topic_configs_with_synonyms(conn, "plain", keys)
+        own = topic_configs_with_synonyms(conn, "own", ["segment.bytes"])
+    assert plain == {
+        "segment.bytes": ["2000000", STATIC_BROKER,
+                          [["log.segment.bytes", "2000000", STATIC_BROKER],
+                           ["log.segment.bytes", "1073741824", DEFAULT_SOURCE]]],
+        "delete.retention.ms": ["5000", STATIC_BROKER,
+                                [["log.cleaner.delete.retention.ms", "5000", STATIC_BROKER],
+                                 ["log.cleaner.delete.retention.ms", "86400000",
+                                  DEFAULT_SOURCE]]],
+        "max.message.bytes": ["2000000", STATIC_BROKER,
+                              [["message.max.bytes", "2000000", STATIC_BROKER],
+                               ["message.max.bytes", "1048588", DEFAULT_SOURCE]]],
+        # Kafka keeps this default in log.retention.hours and lists no synonym.
+        "retention.ms": ["604800000", DEFAULT_SOURCE, []],
+    }
+    assert own == {"segment.bytes": ["3000000", DYNAMIC_TOPIC,
+                                     [["segment.bytes", "3000000", DYNAMIC_TOPIC],
+                                      ["log.segment.bytes", "2000000", STATIC_BROKER],
+                                      ["log.segment.bytes", "1073741824", DEFAULT_SOURCE]]]}
