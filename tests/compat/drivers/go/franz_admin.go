@@ -416,15 +416,8 @@ func deleteRecordsObs(s *S, rs kadm.DeleteRecordsResponses, err error) any {
 }
 
 func franzDeleteRecords(s *S) (any, error) {
-	adm, err := newAdmin(s)
+	adm, topic, err := topicWithRecords(s, 2, 20)
 	if err != nil {
-		return nil, err
-	}
-	topic := s.N("")
-	if err := createTopic(s, adm, topic, 2, nil); err != nil {
-		return nil, err
-	}
-	if err := produceSimple(s, topic, 2, 20, "v", 0); err != nil {
 		return nil, err
 	}
 	ctx, cancel := withTimeout(s.Ctx, 15*time.Second)
@@ -572,15 +565,8 @@ func franzCluster(s *S) (any, error) {
 }
 
 func franzLogDirs(s *S) (any, error) {
-	adm, err := newAdmin(s)
+	adm, topic, err := topicWithRecords(s, 2, 10)
 	if err != nil {
-		return nil, err
-	}
-	topic := s.N("")
-	if err := createTopic(s, adm, topic, 2, nil); err != nil {
-		return nil, err
-	}
-	if err := produceSimple(s, topic, 2, 10, "v", 0); err != nil {
 		return nil, err
 	}
 	ctx, cancel := withTimeout(s.Ctx, 10*time.Second)

@@ -179,6 +179,23 @@ func fetchCommitted(s *S, adm *kadm.Client, group, topic string) any {
 }
 
 // produceSimple writes n records "k<i>"/"<tag><i>" to partition i%parts
+// topicWithRecords creates the scenario's own topic with parts partitions
+// and n records in each, and returns the admin client that made it.
+func topicWithRecords(s *S, parts int32, n int) (*kadm.Client, string, error) {
+	adm, err := newAdmin(s)
+	if err != nil {
+		return nil, "", err
+	}
+	topic := s.N("")
+	if err := createTopic(s, adm, topic, parts, nil); err != nil {
+		return nil, "", err
+	}
+	if err := produceSimple(s, topic, parts, n, "v", 0); err != nil {
+		return nil, "", err
+	}
+	return adm, topic, nil
+}
+
 // with acks=all and no idempotence, failing on any error.
 func produceSimple(s *S, topic string, parts int32, n int, tag string, from int) error {
 	cl, err := newKgo(s, kgo.DisableIdempotentWrite(), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.RecordRetries(5))
@@ -418,15 +435,8 @@ func commitAt(s *S, adm *kadm.Client, group, topic string, at int64) any {
 }
 
 func franzNoResetOffset(s *S) (any, error) {
-	adm, err := newAdmin(s)
+	adm, topic, err := topicWithRecords(s, 1, 3)
 	if err != nil {
-		return nil, err
-	}
-	topic := s.N("")
-	if err := createTopic(s, adm, topic, 1, nil); err != nil {
-		return nil, err
-	}
-	if err := produceSimple(s, topic, 1, 3, "v", 0); err != nil {
 		return nil, err
 	}
 	obs := M{}

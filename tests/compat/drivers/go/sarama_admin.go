@@ -215,15 +215,8 @@ func saramaDeleteRecords(s *S) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	adm, err := newAdmin(s)
+	adm, topic, err := topicWithRecords(s, 2, 10)
 	if err != nil {
-		return nil, err
-	}
-	topic := s.N("")
-	if err := createTopic(s, adm, topic, 2, nil); err != nil {
-		return nil, err
-	}
-	if err := produceSimple(s, topic, 2, 10, "v", 0); err != nil {
 		return nil, err
 	}
 	obs := M{}
@@ -329,15 +322,8 @@ func saramaCluster(s *S) (any, error) {
 	} else {
 		obs["controller"] = c.ID()
 	}
-	adm, err := newAdmin(s)
+	_, topic, err := topicWithRecords(s, 2, 4)
 	if err != nil {
-		return nil, err
-	}
-	topic := s.N("")
-	if err := createTopic(s, adm, topic, 2, nil); err != nil {
-		return nil, err
-	}
-	if err := produceSimple(s, topic, 2, 4, "v", 0); err != nil {
 		return nil, err
 	}
 	dirs, err := a.DescribeLogDirs([]int32{1})

@@ -311,15 +311,8 @@ func saramaTwoMembers(s *S, strategy sarama.BalanceStrategy, exact bool) (any, e
 }
 
 func saramaPartitionOffsets(s *S) (any, error) {
-	adm, err := newAdmin(s)
+	_, topic, err := topicWithRecords(s, 1, 5)
 	if err != nil {
-		return nil, err
-	}
-	topic := s.N("")
-	if err := createTopic(s, adm, topic, 1, nil); err != nil {
-		return nil, err
-	}
-	if err := produceSimple(s, topic, 1, 5, "v", 0); err != nil {
 		return nil, err
 	}
 	c, err := sarama.NewConsumer([]string{s.Bootstrap}, saramaConfig())
