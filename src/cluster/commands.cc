@@ -12,6 +12,7 @@ enum class command_type : uint8_t {
     delete_topic = 2,
     create_partitions = 3,
     set_topic_configs = 4,
+    allocate_producer_ids = 5,
 };
 
 class encoder {
@@ -129,6 +130,10 @@ base::iobuf encode_command(const topic_command& cmd) {
                        e.string(c.name);
                        e.configs(c.configs);
                    },
+                   [&](const allocate_producer_ids_cmd& c) {
+                       e.fixed(static_cast<uint8_t>(command_type::allocate_producer_ids));
+                       e.fixed(c.end);
+                   },
                },
                cmd);
     return e.done();
@@ -166,6 +171,9 @@ base::result<topic_command, errc> decode_command(const base::iobuf& bytes) {
             out = std::move(c);
             break;
         }
+        case command_type::allocate_producer_ids:
+            out = allocate_producer_ids_cmd{d.fixed<int64_t>()};
+            break;
         default:
             return base::make_error(
                 errc::bad_command,

@@ -68,15 +68,22 @@ runtime::awaitable<storage::result<void>> controller::start() {
                     co_return base::make_error(storage::errc::corrupted,
                                                "metadata log: " + cmd.message());
                 }
+                ++replayed;
+                if (const auto* ids = std::get_if<allocate_producer_ids_cmd>(&*cmd)) {
+                    _producer_ids_end = std::max(_producer_ids_end, ids->end);
+                    continue;
+                }
                 _topics.apply(*cmd);
                 co_await _apply(*cmd);
-                ++replayed;
             }
         }
         next = model::offset(r->last_offset() + 1);
     }
-    log.info("metadata log replayed: {} commands, {} topics", replayed,
-             _topics.topics().size());
+    // What was left of the last block is skipped, never handed out twice.
+    _next_producer_id = _producer_ids_end;
+    _producer_ids_claimed = _producer_ids_end;
+    log.info("metadata log replayed: {} commands, {} topics, producer ids from {}",
+             replayed, _topics.topics().size(), _next_producer_id);
     co_return base::ok;
 }
 
@@ -84,9 +91,7 @@ runtime::awaitable<void> controller::stop() {
     co_await _log.stop();
 }
 
-runtime::awaitable<controller_errc> controller::replicate(topic_command cmd,
-                                                          const std::string& name) {
-    _in_flight.insert(name);
+runtime::awaitable<bool> controller::persist(const topic_command& cmd) {
     auto batch = command_batch(cmd);
     auto appended = co_await _metadata->flusher->append(batch, model::term_id(0));
     storage::result<void> flushed = base::ok;
@@ -94,8 +99,35 @@ runtime::awaitable<controller_errc> controller::replicate(topic_command cmd,
         flushed = co_await _metadata->flusher->flush();
     }
     if (!appended || !flushed) {
-        _in_flight.erase(name);
         log.error("metadata log: {}", appended ? flushed.message() : appended.message());
+        co_return false;
+    }
+    co_return true;
+}
+
+runtime::awaitable<std::optional<int64_t>> controller::allocate_producer_id() {
+    while (_next_producer_id >= _producer_ids_end) {
+        // Every caller that finds the block used up claims one more, so an
+        // id is handed out only below an end already on disk.
+        _producer_ids_claimed =
+            std::max(_producer_ids_claimed, _producer_ids_end) + producer_id_block;
+        int64_t end = _producer_ids_claimed;
+        topic_command claim = allocate_producer_ids_cmd{end};
+        auto task = persist(claim);
+        if (!co_await std::move(task)) {
+            co_return std::nullopt;
+        }
+        _producer_ids_end = std::max(_producer_ids_end, end);
+    }
+    co_return _next_producer_id++;
+}
+
+runtime::awaitable<controller_errc> controller::replicate(topic_command cmd,
+                                                          const std::string& name) {
+    _in_flight.insert(name);
+    auto persisted = co_await persist(cmd);
+    if (!persisted) {
+        _in_flight.erase(name);
         co_return controller_errc::storage_error;
     }
     _topics.apply(cmd);

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -45,12 +46,22 @@ public:
     runtime::awaitable<controller_errc> set_topic_configs(
         std::string name, std::map<std::string, std::string> configs);
 
+    // A producer id never handed out before, on this node or (once the
+    // log is replicated) any other; nullopt when the metadata log cannot
+    // take the next block.
+    runtime::awaitable<std::optional<int64_t>> allocate_producer_id();
+
     // Shard 0's copy, which commands are checked against.
     const topic_table& topics() const { return _topics; }
+
+    // Producer ids are claimed from the metadata log this many at a time.
+    static constexpr int64_t producer_id_block = 1000;
 
 private:
     runtime::awaitable<controller_errc> replicate(topic_command cmd,
                                                   const std::string& name);
+    // Appends and flushes a command; false when the log could not take it.
+    runtime::awaitable<bool> persist(const topic_command& cmd);
 
     storage::log_manager _log;
     storage::log_manager::managed* _metadata{nullptr};
@@ -59,6 +70,11 @@ private:
     // Topics with a command between check and apply: a second command for
     // one of them is refused rather than checked against stale state.
     std::set<std::string, std::less<>> _in_flight;
+    // Producer ids: the next to hand out, the end of the durable claim,
+    // and the end of the claims in flight.
+    int64_t _next_producer_id{0};
+    int64_t _producer_ids_end{0};
+    int64_t _producer_ids_claimed{0};
 };
 
 } // namespace cluster

@@ -41,6 +41,7 @@ void topic_table::apply(const topic_command& cmd) {
                            it->second.configs = c.configs;
                        }
                    },
+                   [](const allocate_producer_ids_cmd&) {},
                },
                cmd);
 }

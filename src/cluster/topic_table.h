@@ -48,8 +48,16 @@ struct set_topic_configs_cmd {
     std::map<std::string, std::string> configs;
     bool operator==(const set_topic_configs_cmd&) const = default;
 };
-using topic_command = std::variant<create_topic_cmd, delete_topic_cmd,
-                                   create_partitions_cmd, set_topic_configs_cmd>;
+// Producer ids below `end` are handed out (in blocks, by the controller):
+// after a restart, or a failover, allocation resumes at the highest end in
+// the log, so an id is never given twice. Topics ignore it.
+struct allocate_producer_ids_cmd {
+    int64_t end{0};
+    bool operator==(const allocate_producer_ids_cmd&) const = default;
+};
+using topic_command =
+    std::variant<create_topic_cmd, delete_topic_cmd, create_partitions_cmd,
+                 set_topic_configs_cmd, allocate_producer_ids_cmd>;
 
 // Every topic, as one shard sees it: a copy per shard, kept identical by
 // applying the same commands in the same order, so lookups on the request

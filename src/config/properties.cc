@@ -276,6 +276,29 @@ const property_definition offsets_retention_check_interval_ms_def{
     .max = int64_max,
 };
 
+const property_definition producer_id_expiration_ms_def{
+    .name = "producer.id.expiration.ms",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = true,
+    .documentation = "How long a partition remembers a producer id (its epoch and last "
+                     "sequences) after that producer's last write.",
+    .default_value = int64_t{86400000},
+    .min = 1,
+    .max = int32_max,
+};
+
+const property_definition producer_id_expiration_check_interval_ms_def{
+    .name = "producer.id.expiration.check.interval.ms",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = true,
+    .documentation = "How often partitions look for producer ids to expire.",
+    .default_value = int64_t{600000},
+    .min = 1,
+    .max = int32_max,
+};
+
 const property_definition offset_metadata_max_bytes_def{
     .name = "offset.metadata.max.bytes",
     .kind = value_kind::integer,
@@ -878,6 +901,8 @@ const std::array registry{
     &offsets_retention_minutes_def,
     &offsets_retention_check_interval_ms_def,
     &offset_metadata_max_bytes_def,
+    &producer_id_expiration_ms_def,
+    &producer_id_expiration_check_interval_ms_def,
     &message_max_bytes_def,
     &num_partitions_def,
     &default_replication_factor_def,
@@ -981,6 +1006,9 @@ const property<int64_t> offsets_topic_num_partitions{offsets_topic_num_partition
 const property<int64_t> offsets_retention_minutes{offsets_retention_minutes_def};
 const property<int64_t> offsets_retention_check_interval_ms{
     offsets_retention_check_interval_ms_def};
+const property<int64_t> producer_id_expiration_ms{producer_id_expiration_ms_def};
+const property<int64_t> producer_id_expiration_check_interval_ms{
+    producer_id_expiration_check_interval_ms_def};
 const property<int64_t> offset_metadata_max_bytes{offset_metadata_max_bytes_def};
 const property<int64_t> message_max_bytes{message_max_bytes_def};
 const property<int64_t> num_partitions{num_partitions_def};

@@ -31,6 +31,8 @@ extern const property<int64_t> group_max_size;
 extern const property<int64_t> offsets_topic_num_partitions;
 extern const property<int64_t> offsets_retention_minutes;
 extern const property<int64_t> offsets_retention_check_interval_ms;
+extern const property<int64_t> producer_id_expiration_ms;
+extern const property<int64_t> producer_id_expiration_check_interval_ms;
 extern const property<int64_t> offset_metadata_max_bytes;
 extern const property<int64_t> message_max_bytes;
 extern const property<int64_t> num_partitions;

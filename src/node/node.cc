@@ -110,6 +110,14 @@ kafka::group::manager_config group_config(const config::property_set& cfg) {
     return c;
 }
 
+storage::housekeeping_options housekeeping(const config::property_set& cfg) {
+    storage::housekeeping_options o;
+    o.producer_id_expiration_ms = cfg.get(props::producer_id_expiration_ms);
+    o.producer_expiry_interval = std::chrono::milliseconds(
+        cfg.get(props::producer_id_expiration_check_interval_ms));
+    return o;
+}
+
 kafka::fetch_session_cache::limits fetch_session_limits(const config::property_set& cfg) {
     auto slots =
         static_cast<size_t>(cfg.get(props::max_incremental_fetch_session_cache_slots));
@@ -133,7 +141,8 @@ class services {
 public:
     services(kafka::server_config k, kafka::backend settings, std::string data_dir,
              storage::log_config defaults, kafka::fetch_session_cache::limits sessions,
-             size_t memory_per_shard, kafka::group::manager_config groups)
+             size_t memory_per_shard, kafka::group::manager_config groups,
+             storage::housekeeping_options housekeeping)
       : _kafka_config(std::move(k))
       , _settings(std::move(settings))
       , _data_dir(std::move(data_dir))
@@ -141,6 +150,7 @@ public:
       , _session_limits(sessions)
       , _memory_per_shard(memory_per_shard)
       , _group_config(groups)
+      , _housekeeping(housekeeping)
       , _shards(runtime::smp::instance().count())
       , _memory(runtime::smp::instance().count())
       , _groups(runtime::smp::instance().count())
@@ -159,7 +169,7 @@ public:
             s = std::make_unique<shard_state>();
             s->partitions = std::make_unique<cluster::partition_manager>(
                 runtime::smp::instance().context(id).get_executor(), _data_dir, _defaults,
-                storage::housekeeping_options{});
+                _housekeeping);
             s->partitions->start();
         });
         auto replayed = co_await runtime::submit_to(
@@ -297,6 +307,10 @@ private:
     static std::string topic_name(const cluster::set_topic_configs_cmd& c) {
         return c.name;
     }
+    // The controller keeps this command to itself (it names no topic).
+    static std::string topic_name(const cluster::allocate_producer_ids_cmd&) {
+        return {};
+    }
 
     kafka::server_config _kafka_config;
     kafka::backend _settings;
@@ -305,6 +319,7 @@ private:
     kafka::fetch_session_cache::limits _session_limits;
     size_t _memory_per_shard;
     kafka::group::manager_config _group_config;
+    storage::housekeeping_options _housekeeping;
     // One per shard, each created, used and destroyed on its own shard.
     std::vector<std::unique_ptr<shard_state>> _shards;
     std::vector<std::unique_ptr<runtime::memory_budget>> _memory;
@@ -356,7 +371,7 @@ int run(const config::property_set& cfg) {
                  log_defaults(cfg), fetch_session_limits(cfg),
                  static_cast<size_t>(cfg.get(props::queued_max_request_bytes))
                      / shards.count(),
-                 group_config(cfg));
+                 group_config(cfg), housekeeping(cfg));
     int exit_code = 0;
     boost::asio::co_spawn(shards.context(runtime::shard_id(0)),
                           run_until_signal(svc, exit_code), boost::asio::detached);

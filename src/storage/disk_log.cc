@@ -5,6 +5,7 @@
 #include "base/vassert.h"
 #include "model/record.h"
 #include "storage/partition_meta.h"
+#include "storage/producer_snapshot.h"
 
 #include <fmt/format.h>
 
@@ -16,20 +17,6 @@ namespace storage {
 namespace {
 
 base::logger log{"storage"};
-
-// A segment file's base offset from its name ("00000000000000000042.log").
-std::optional<model::offset> parse_segment_name(const std::string& name) {
-    constexpr std::string_view ext = ".log";
-    if (name.size() != 20 + ext.size() || !name.ends_with(ext)) {
-        return std::nullopt;
-    }
-    int64_t base = 0;
-    auto [end, ec] = std::from_chars(name.data(), name.data() + 20, base);
-    if (ec != std::errc{} || end != name.data() + 20 || base < 0) {
-        return std::nullopt;
-    }
-    return model::offset(base);
-}
 
 // A batch's CRC-32C as its header should state it: over its bytes from
 // the attributes on, straight from the fragments (no copy, no allocation).
@@ -46,6 +33,26 @@ uint32_t crc_of_batch(const base::iobuf& batch) {
         skip = 0;
     }
     return crc;
+}
+
+// Snapshots kept besides the newest: one older, in case the newest is
+// damaged.
+constexpr size_t snapshots_kept = 2;
+
+// The coordinator epoch a transaction marker carries (its value: version
+// int16, coordinator epoch int32); -1 when the record is not readable.
+int32_t marker_coordinator_epoch(const model::record_batch& batch) {
+    auto reader = model::record_reader::open(batch, 1 << 20);
+    if (!reader) {
+        return -1;
+    }
+    auto rec = reader->next();
+    if (!rec || *rec == nullptr || !(*rec)->value || (*rec)->value->size() < 6) {
+        return -1;
+    }
+    const auto& v = *(*rec)->value;
+    return static_cast<int32_t>((uint32_t{v[2]} << 24) | (uint32_t{v[3]} << 16)
+                                | (uint32_t{v[4]} << 8) | uint32_t{v[5]});
 }
 
 bool is_leftover(const std::string& name) {
@@ -96,8 +103,8 @@ result<void> disk_log::recover() {
             if (auto r = _fs.remove(join_path(_dir, name)); !r) {
                 return r;
             }
-        } else if (auto base = parse_segment_name(name)) {
-            bases.push_back(*base);
+        } else if (auto base = parse_offset_file_name(name, ".log")) {
+            bases.push_back(model::offset(*base));
         }
     }
     std::sort(bases.begin(), bases.end());
@@ -154,6 +161,9 @@ result<void> disk_log::recover() {
     }
     active().mark_flushed(active().size_bytes());
     _flushed_offset = active().next_offset();
+    if (auto r = rebuild_producers(); !r) {
+        return r;
+    }
     log.info("{}: opened {} segments, offsets [{}, {})", _dir, _segments.size(),
              _log_start, active().next_offset());
     return base::ok;
@@ -249,6 +259,9 @@ result<void> disk_log::roll(model::offset next_base) {
             return r;
         }
     }
+    if (auto r = snapshot_producers(next_base); !r) {
+        return r;
+    }
     auto s =
         segment::create(_fs, _dir, next_base, _config.index_interval_bytes, _clock());
     if (!s) {
@@ -274,6 +287,35 @@ result<void> disk_log::store_meta() {
 }
 
 result<append_result> disk_log::append(model::record_batch& batch, model::term_id term) {
+    const auto& h = batch.header();
+    if (h.producer_id != model::no_producer_id && !h.is_control()) {
+        auto verdict = _producers.check(h);
+        switch (verdict.verdict) {
+            case producer_verdict::accept:
+                break;
+            case producer_verdict::duplicate:
+                return append_result{verdict.original.first_offset,
+                                     verdict.original.last_offset, true,
+                                     verdict.original.timestamp};
+            case producer_verdict::out_of_order_sequence:
+                return base::make_error(
+                    errc::out_of_order_sequence,
+                    fmt::format("sequence {} of producer {} does not follow {}",
+                                h.base_sequence, h.producer_id,
+                                _producers.find(h.producer_id)->last_sequence()));
+            case producer_verdict::invalid_producer_epoch:
+                return base::make_error(
+                    errc::invalid_producer_epoch,
+                    fmt::format("epoch {} of producer {} is older than {}",
+                                h.producer_epoch, h.producer_id,
+                                _producers.find(h.producer_id)->epoch));
+            case producer_verdict::invalid_txn_state:
+                return base::make_error(
+                    errc::invalid_txn_state,
+                    fmt::format("a plain batch of producer {} inside its transaction",
+                                h.producer_id));
+        }
+    }
     batch.set_base_offset(active().next_offset());
     batch.set_partition_leader_epoch(term);
     return append_checked(batch);
@@ -331,7 +373,94 @@ result<append_result> disk_log::append_checked(const model::record_batch& batch)
         // of the active segment finds it.
         _meta_dirty = true;
     }
+    apply_to_producers(batch);
     return append_result{batch.base_offset(), batch.last_offset()};
+}
+
+void disk_log::apply_to_producers(const model::record_batch& batch) {
+    const auto& h = batch.header();
+    if (h.producer_id == model::no_producer_id) {
+        return;
+    }
+    if (h.is_control()) {
+        _producers.apply_marker(h, marker_coordinator_epoch(batch));
+    } else {
+        _producers.apply(h);
+    }
+}
+
+size_t disk_log::expire_producers(int64_t expiration_ms) {
+    return _producers.expire(_clock(), expiration_ms);
+}
+
+result<void> disk_log::rebuild_producers() {
+    _producers.clear();
+    auto snapshots = list_producer_snapshots(_fs, _dir);
+    if (!snapshots) {
+        return snapshots.error_value();
+    }
+    model::offset end = active().next_offset();
+    model::offset from = _segments.front()->base_offset();
+    // Newest first: snapshots past the end describe batches a truncation
+    // removed, and a damaged one gives way to the one before it.
+    for (auto it = snapshots->rbegin(); it != snapshots->rend(); ++it) {
+        if (*it <= end) {
+            auto loaded = load_producer_snapshot(_fs, _dir, *it);
+            if (loaded) {
+                _producers = std::move(*loaded);
+                from = std::max(from, *it);
+                break;
+            }
+            log.warn("{}: ignoring producer snapshot at {}: {}", _dir, *it,
+                     loaded.message());
+        }
+        if (auto r = remove_producer_snapshot(_fs, _dir, *it); !r) {
+            return r;
+        }
+    }
+    return replay_producers(from);
+}
+
+result<void> disk_log::replay_producers(model::offset from) {
+    model::offset end = active().next_offset();
+    if (from >= end) {
+        return base::ok;
+    }
+    for (size_t i = segment_index_for(from); i < _segments.size(); ++i) {
+        const auto& seg = *_segments[i];
+        uint64_t position = 0;
+        if (from > seg.base_offset()) {
+            auto p = seg.position_of(from);
+            if (!p) {
+                return p.error_value();
+            }
+            position = *p;
+        }
+        auto scan = seg.for_each_batch(position, [&](located_batch& lb) {
+            apply_to_producers(lb.batch);
+            return true;
+        });
+        if (!scan) {
+            return scan.error_value();
+        }
+    }
+    return base::ok;
+}
+
+result<void> disk_log::snapshot_producers(model::offset at) {
+    if (auto r = store_producer_snapshot(_fs, _dir, at, _producers); !r) {
+        return r;
+    }
+    auto snapshots = list_producer_snapshots(_fs, _dir);
+    if (!snapshots) {
+        return snapshots.error_value();
+    }
+    for (size_t i = 0; i + snapshots_kept < snapshots->size(); ++i) {
+        if (auto r = remove_producer_snapshot(_fs, _dir, (*snapshots)[i]); !r) {
+            return r;
+        }
+    }
+    return base::ok;
 }
 
 size_t disk_log::segment_index_for(model::offset offset) const {
@@ -494,6 +623,9 @@ result<void> disk_log::truncate(model::offset offset) {
         log.info("{}: truncated to {}, below the corruption at {}", _dir, offset,
                  *_corrupted_at);
         _corrupted_at.reset();
+    }
+    if (auto r = rebuild_producers(); !r) {
+        return r;
     }
     // partition.meta may name epochs of the removed suffix.
     return store_meta();
@@ -764,6 +896,12 @@ result<bool> disk_log::compact(model::offset max_offset) {
 result<void> disk_log::close() {
     if (auto r = flush(); !r) {
         return r;
+    }
+    // A clean stop replays nothing at the next start.
+    if (!_producers.producers().empty()) {
+        if (auto r = snapshot_producers(active().next_offset()); !r) {
+            return r;
+        }
     }
     if (_meta_dirty) {
         return store_meta();

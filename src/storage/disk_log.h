@@ -6,6 +6,7 @@
 #include "storage/epoch_map.h"
 #include "storage/file.h"
 #include "storage/log_config.h"
+#include "storage/producer_state.h"
 #include "storage/segment.h"
 
 #include <cstdint>
@@ -32,6 +33,10 @@ struct log_offsets {
 struct append_result {
     model::offset base_offset;
     model::offset last_offset;
+    // A producer's retry of a batch already in the log: nothing was
+    // appended, the offsets and timestamp are the original's.
+    bool duplicate{false};
+    int64_t duplicate_timestamp{-1};
 };
 
 struct timequery_result {
@@ -141,6 +146,10 @@ public:
     // segments.
     model::offset active_segment_base() const { return active().base_offset(); }
     const epoch_map& epochs() const { return _epochs; }
+    // Every producer that wrote to this log, as of its end.
+    const producer_state& producers() const { return _producers; }
+    // Forgets producers idle for expiration_ms (producer.id.expiration.ms).
+    size_t expire_producers(int64_t expiration_ms);
     // Where corruption was found: nothing at or after it is served.
     std::optional<model::offset> corrupted_at() const { return _corrupted_at; }
     const std::string& directory() const { return _dir; }
@@ -157,6 +166,13 @@ private:
     result<void> sync_directory_if_changed();
     base::error<errc> fail_io(base::error<errc> e);
     result<append_result> append_checked(const model::record_batch& batch);
+    // Producer state: kept up to date by every append, rebuilt at recovery
+    // (and after a truncation) from the newest usable snapshot at or below
+    // the log end plus the batches after it.
+    void apply_to_producers(const model::record_batch& batch);
+    result<void> rebuild_producers();
+    result<void> replay_producers(model::offset from);
+    result<void> snapshot_producers(model::offset at);
     segment& active() { return *_segments.back(); }
     const segment& active() const { return *_segments.back(); }
     // The segment holding `offset` (the last with base <= offset).
@@ -172,6 +188,7 @@ private:
     clock_ms _clock;
     std::deque<std::unique_ptr<segment>> _segments;
     epoch_map _epochs;
+    producer_state _producers;
     // Epoch entries not yet in partition.meta.
     bool _meta_dirty{false};
     model::offset _log_start{0};

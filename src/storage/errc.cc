@@ -16,6 +16,12 @@ std::string_view to_string(errc code) {
             return "invalid_argument";
         case errc::not_found:
             return "not_found";
+        case errc::out_of_order_sequence:
+            return "out_of_order_sequence";
+        case errc::invalid_producer_epoch:
+            return "invalid_producer_epoch";
+        case errc::invalid_txn_state:
+            return "invalid_txn_state";
     }
     return "unknown";
 }

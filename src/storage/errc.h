@@ -25,6 +25,13 @@ enum class errc {
     invalid_argument,
     // The file or key asked for does not exist.
     not_found,
+    // A producer's batch the partition refuses (see producer_state.h):
+    // its sequence does not follow the producer's last one, its epoch is
+    // older than the producer's, or it is a plain batch while the
+    // producer's transaction is open.
+    out_of_order_sequence,
+    invalid_producer_epoch,
+    invalid_txn_state,
 };
 
 std::string_view to_string(errc code);

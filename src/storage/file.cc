@@ -1,5 +1,9 @@
 #include "storage/file.h"
 
+#include <fmt/format.h>
+
+#include <charconv>
+
 namespace storage {
 
 std::string join_path(const std::string& dir, const std::string& name) {
@@ -7,6 +11,23 @@ std::string join_path(const std::string& dir, const std::string& name) {
         return dir + name;
     }
     return dir + "/" + name;
+}
+
+std::string offset_file_name(int64_t offset, std::string_view extension) {
+    return fmt::format("{:020}{}", offset, extension);
+}
+
+std::optional<int64_t> parse_offset_file_name(const std::string& name,
+                                              std::string_view extension) {
+    if (name.size() != 20 + extension.size() || !name.ends_with(extension)) {
+        return std::nullopt;
+    }
+    int64_t offset = 0;
+    auto [end, ec] = std::from_chars(name.data(), name.data() + 20, offset);
+    if (ec != std::errc{} || end != name.data() + 20 || offset < 0) {
+        return std::nullopt;
+    }
+    return offset;
 }
 
 std::string parent_directory(const std::string& path) {

@@ -6,8 +6,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 // The file layer every storage component uses, behind an interface so that
@@ -79,6 +81,11 @@ result<void> write_file_atomically(file_system& fs, const std::string& path,
 result<base::iobuf> read_whole_file(file_system& fs, const std::string& path);
 
 std::string join_path(const std::string& dir, const std::string& name);
+// Files named by an offset, as Kafka names them: 20 digits, then the
+// extension ("00000000000000000042.log").
+std::string offset_file_name(int64_t offset, std::string_view extension);
+std::optional<int64_t> parse_offset_file_name(const std::string& name,
+                                              std::string_view extension);
 // The directory part of a path ("." when there is none).
 std::string parent_directory(const std::string& path);
 

@@ -1,8 +1,13 @@
 #pragma once
 
+#include "base/crc.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <span>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -28,6 +33,21 @@ T get_fixed(const std::vector<uint8_t>& in, size_t& pos) {
     std::memcpy(&v, in.data() + pos, sizeof(T));
     pos += sizeof(T);
     return v;
+}
+
+// Checks a file's CRC-32C trailer (over everything before it) and that at
+// least `min_body` bytes precede it: why the bytes are unusable, or nullopt.
+inline std::optional<std::string_view> crc_trailer_problem(const std::vector<uint8_t>& in,
+                                                           size_t min_body) {
+    if (in.size() < min_body + 4) {
+        return "too short";
+    }
+    size_t body = in.size() - 4;
+    size_t pos = body;
+    if (get_fixed<uint32_t>(in, pos) != base::crc32c(std::span(in.data(), body))) {
+        return "checksum mismatch";
+    }
+    return std::nullopt;
 }
 
 } // namespace storage

@@ -34,6 +34,7 @@ log_manager::log_manager(boost::asio::any_io_executor shard, file_system& fs,
   , _clock(std::move(clock))
   , _options(options)
   , _round_timer(shard)
+  , _expiry_timer(shard)
   , _rounds(shard) {}
 
 log_manager::~log_manager() {
@@ -80,6 +81,31 @@ runtime::awaitable<result<void>> log_manager::remove(std::string name) {
 void log_manager::start() {
     if (_rounds.try_enter()) {
         boost::asio::co_spawn(_shard, run_rounds(), boost::asio::detached);
+    }
+    if (_rounds.try_enter()) {
+        boost::asio::co_spawn(_shard, run_producer_expiry(), boost::asio::detached);
+    }
+}
+
+runtime::awaitable<void> log_manager::run_producer_expiry() {
+    runtime::gate_holder holder(_rounds);
+    while (!_stopping) {
+        _expiry_timer.expires_after(_options.producer_expiry_interval);
+        boost::system::error_code ec;
+        co_await _expiry_timer.async_wait(
+            boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        if (_stopping) {
+            break;
+        }
+        expire_producers();
+    }
+}
+
+void log_manager::expire_producers() {
+    for (const auto& [name, m] : _logs) {
+        if (auto gone = m->log->expire_producers(_options.producer_id_expiration_ms)) {
+            log.info("{}: {} idle producer(s) expired", m->log->directory(), gone);
+        }
     }
 }
 
@@ -161,6 +187,7 @@ runtime::awaitable<void> log_manager::compact(managed& m) {
 runtime::awaitable<void> log_manager::stop() {
     _stopping = true;
     _round_timer.cancel();
+    _expiry_timer.cancel();
     co_await _rounds.close();
     for (const auto& name : names()) {
         auto* m = get(name);

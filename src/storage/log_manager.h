@@ -26,6 +26,10 @@ struct housekeeping_options {
     size_t retention_segments_per_round{16};
     // log.cleaner.io.max.bytes.per.second (0: no limit).
     uint64_t compaction_bytes_per_second{0};
+    // producer.id.expiration.ms: a producer silent this long is forgotten,
+    // checked every producer.id.expiration.check.interval.ms.
+    int64_t producer_id_expiration_ms{86'400'000};
+    std::chrono::milliseconds producer_expiry_interval{600'000};
 };
 
 // The partition logs of one shard, each in its own directory under
@@ -72,9 +76,13 @@ public:
     // One round now: retention for every log, then compaction for those
     // due. The background calls it; so can a test.
     runtime::awaitable<void> housekeep();
+    // Forgets the producers idle past producer.id.expiration.ms in every
+    // log. The background calls it; so can a test.
+    void expire_producers();
 
 private:
     runtime::awaitable<void> run_rounds();
+    runtime::awaitable<void> run_producer_expiry();
     runtime::awaitable<void> compact(managed& m);
     std::vector<std::string> names() const;
     static model::offset housekeeping_bound(const managed& m);
@@ -88,6 +96,7 @@ private:
     flush_worker _flush_worker;
     boost::asio::thread_pool _compaction_thread{1};
     boost::asio::steady_timer _round_timer;
+    boost::asio::steady_timer _expiry_timer;
     runtime::gate _rounds;
     bool _stopping{false};
 };

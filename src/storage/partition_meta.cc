@@ -30,15 +30,11 @@ result<std::optional<partition_meta>> partition_meta::load(file_system& fs,
         return base::make_error(errc::corrupted, fmt::format("{}: {}", path, why));
     };
     constexpr size_t fixed = 4 + 4 + 8 + 4;
-    if (bytes.size() < fixed + 4) {
-        return corrupt("too short");
+    if (auto problem = crc_trailer_problem(bytes, fixed)) {
+        return corrupt(*problem);
     }
     size_t body = bytes.size() - 4;
-    size_t pos = body;
-    if (get_fixed<uint32_t>(bytes, pos) != base::crc32c(std::span(bytes.data(), body))) {
-        return corrupt("checksum mismatch");
-    }
-    pos = 0;
+    size_t pos = 0;
     partition_meta m;
     if (get_fixed<uint32_t>(bytes, pos) != meta_magic
         || get_fixed<uint32_t>(bytes, pos) != meta_version) {

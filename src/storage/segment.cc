@@ -28,7 +28,7 @@ model::parse_options header_and_crc_only() {
 } // namespace
 
 std::string segment::file_name(model::offset base, std::string_view extension) {
-    return fmt::format("{:020}{}", base(), extension);
+    return offset_file_name(base(), extension);
 }
 
 segment::segment(file_system& fs, std::string dir, model::offset base,

@@ -45,6 +45,7 @@ API_VERSIONS = 18
 CREATE_TOPICS = 19
 DELETE_TOPICS = 20
 DELETE_RECORDS = 21
+INIT_PRODUCER_ID = 22
 OFFSET_FOR_LEADER_EPOCH = 23
 DESCRIBE_CONFIGS = 32
 ALTER_CONFIGS = 33
@@ -55,6 +56,7 @@ ELECT_LEADERS = 43
 INCREMENTAL_ALTER_CONFIGS = 44
 OFFSET_DELETE = 47
 DESCRIBE_CLUSTER = 60
+DESCRIBE_PRODUCERS = 61
 DESCRIBE_TOPIC_PARTITIONS = 75
 
 # Error codes
@@ -65,6 +67,9 @@ INVALID_TOPIC_EXCEPTION = 17
 UNSUPPORTED_VERSION = 35
 INVALID_REQUEST = 42
 POLICY_VIOLATION = 44
+OUT_OF_ORDER_SEQUENCE_NUMBER = 45
+INVALID_PRODUCER_EPOCH = 47
+INVALID_TXN_STATE = 48
 INVALID_RECORD = 87
 ELECTION_NOT_NEEDED = 84
 
@@ -97,6 +102,8 @@ FIRST_FLEXIBLE_VERSION = {
     DESCRIBE_GROUPS: 5,
     LIST_GROUPS: 3,
     DELETE_GROUPS: 2,
+    INIT_PRODUCER_ID: 2,
+    DESCRIBE_PRODUCERS: 0,
     # OffsetDelete (47) has no flexible version.
 }
 
@@ -1523,6 +1530,38 @@ MESSAGES: dict[int, Message] = {m.api_key: m for m in [
     ), response=(
         F("throttle_time_ms", "int32"),
         F("results", [F("group_id", "string"), F("error_code", "int16")]),
+    )),
+    Message("InitProducerId", INIT_PRODUCER_ID, request=(
+        F("transactional_id", "string", nullable="0+", default=None),
+        F("transaction_timeout_ms", "int32", default=60000),
+        F("producer_id", "int64", "3+", default=-1),
+        F("producer_epoch", "int16", "3+", default=-1),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("error_code", "int16"),
+        F("producer_id", "int64"),
+        F("producer_epoch", "int16"),
+    )),
+    Message("DescribeProducers", DESCRIBE_PRODUCERS, request=(
+        F("topics", [F("name", "string"), F("partition_indexes", "[]int32")]),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("topics", [
+            F("name", "string"),
+            F("partitions", [
+                F("partition_index", "int32"),
+                F("error_code", "int16"),
+                F("error_message", "string", nullable="0+"),
+                F("active_producers", [
+                    F("producer_id", "int64"),
+                    F("producer_epoch", "int32"),
+                    F("last_sequence", "int32"),
+                    F("last_timestamp", "int64"),
+                    F("coordinator_epoch", "int32"),
+                    F("current_txn_start_offset", "int64"),
+                ]),
+            ]),
+        ]),
     )),
     Message("OffsetDelete", OFFSET_DELETE, request=(
         F("group_id", "string"),

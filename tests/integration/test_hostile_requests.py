@@ -295,6 +295,10 @@ class World:
             # The group has no members: its offset goes, and OffsetCommit puts it back.
             return {"group_id": GROUP, "topics": [{"name": victim, "partitions": [
                 {"partition_index": 0}]}]}
+        if api_key == kw.INIT_PRODUCER_ID:
+            return {"transactional_id": None, "transaction_timeout_ms": 60000}
+        if api_key == kw.DESCRIBE_PRODUCERS:
+            return {"topics": [{"name": victim, "partition_indexes": [0]}]}
         raise AssertionError(f"no valid request for API {api_key}")
 
 

@@ -21,7 +21,8 @@ topic_metadata sample() {
 TEST(commands, every_command_round_trips) {
     std::vector<topic_command> cmds{create_topic_cmd{sample()}, delete_topic_cmd{"x"},
                                     create_partitions_cmd{"orders.v1", 20},
-                                    set_topic_configs_cmd{"orders.v1", {{"a", "b"}}}};
+                                    set_topic_configs_cmd{"orders.v1", {{"a", "b"}}},
+                                    allocate_producer_ids_cmd{int64_t{1} << 40}};
     for (const auto& c : cmds) {
         auto back = decode_command(encode_command(c));
         ASSERT_TRUE(back);

@@ -45,6 +45,8 @@ constexpr handler_row handler_rows[] = {
     {key::describe_log_dirs, handlers::describe_log_dirs},
     {key::elect_leaders, handlers::elect_leaders},
     {key::describe_topic_partitions, handlers::describe_topic_partitions},
+    {key::init_producer_id, handlers::init_producer_id},
+    {key::describe_producers, handlers::describe_producers},
 };
 
 // Where Kafka 4.0 advertises less than the definitions cover: the old

@@ -27,6 +27,12 @@ inline error_code to_error_code(storage::errc e) {
             return error_code::offset_out_of_range;
         case storage::errc::invalid_argument:
             return error_code::invalid_request;
+        case storage::errc::out_of_order_sequence:
+            return error_code::out_of_order_sequence_number;
+        case storage::errc::invalid_producer_epoch:
+            return error_code::invalid_producer_epoch;
+        case storage::errc::invalid_txn_state:
+            return error_code::invalid_txn_state;
         default:
             return error_code::kafka_storage_error;
     }

@@ -33,6 +33,9 @@ struct appended {
     error_code error{error_code::none};
     int64_t base_offset{-1};
     int64_t log_start_offset{-1};
+    // A producer's retry answered with the original batch's offsets: its
+    // timestamp is the log append time Kafka answers with.
+    std::optional<int64_t> duplicate_timestamp;
 };
 
 using record_error = protocol::produce_response::batch_index_and_error_message;
@@ -287,16 +290,21 @@ runtime::awaitable<void> produce_partition(backend& node, const std::string& top
         if (!r) {
             co_return appended{to_error_code(r.code())};
         }
-        // Consumers read up to the log end, so they may see it now.
-        wake_fetches(*waiters, topic, partition);
+        if (!r->duplicate) {
+            // Consumers read up to the log end, so they may see it now.
+            wake_fetches(*waiters, topic, partition);
+        }
         if (wait_for_flush) {
             // acks=all on a single node: acknowledged once on disk.
             if (auto f = co_await m->flusher->flush(); !f) {
                 co_return appended{to_error_code(f.code())};
             }
         }
-        co_return appended{error_code::none, r->base_offset(),
-                           m->log->offsets().log_start()};
+        appended out{error_code::none, r->base_offset(), m->log->offsets().log_start()};
+        if (r->duplicate) {
+            out.duplicate_timestamp = r->duplicate_timestamp;
+        }
+        co_return out;
     };
     auto task = on_partition(node, topic, in.index, std::move(append));
     auto result = co_await std::move(task);
@@ -306,6 +314,9 @@ runtime::awaitable<void> produce_partition(backend& node, const std::string& top
     }
     out.base_offset = result.base_offset;
     out.log_start_offset = result.log_start_offset;
+    if (result.duplicate_timestamp) {
+        out.log_append_time_ms = *result.duplicate_timestamp;
+    }
 }
 
 } // namespace

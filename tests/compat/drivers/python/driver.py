@@ -520,8 +520,6 @@ def ck_admin_groups(ctx: Ctx) -> Any:
 # --------------------------------------------------------------------------
 
 def kp_producer(ctx: Ctx, **conf: Any) -> kp.KafkaProducer:
-    if KP_MAJOR >= 3:
-        conf.setdefault("enable_idempotence", False)
     return kp.KafkaProducer(bootstrap_servers=ctx.bootstrap, **conf)
 
 

@@ -86,11 +86,10 @@ final class Ctx implements AutoCloseable {
         return admin;
     }
 
-    /** Producer settings the scenarios start from: idempotence off (atolld has no InitProducerId yet). */
+    /** Producer settings the scenarios start from: the client's own defaults otherwise (idempotent with acks=all). */
     Map<String, Object> producerProps() {
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
