@@ -39,20 +39,34 @@ uint32_t crc_of_batch(const base::iobuf& batch) {
 // damaged.
 constexpr size_t snapshots_kept = 2;
 
-// The coordinator epoch a transaction marker carries (its value: version
-// int16, coordinator epoch int32); -1 when the record is not readable.
-int32_t marker_coordinator_epoch(const model::record_batch& batch) {
+// What a transaction marker says: its key is {version int16, type int16}
+// (0 abort, 1 commit), its value {version int16, coordinator epoch int32}.
+struct marker {
+    bool commit{false};
+    int32_t coordinator_epoch{-1};
+};
+
+int32_t be32(std::span<const uint8_t> v, size_t at) {
+    return static_cast<int32_t>((uint32_t{v[at]} << 24) | (uint32_t{v[at + 1]} << 16)
+                                | (uint32_t{v[at + 2]} << 8) | uint32_t{v[at + 3]});
+}
+
+std::optional<marker> read_marker(const model::record_batch& batch) {
     auto reader = model::record_reader::open(batch, 1 << 20);
     if (!reader) {
-        return -1;
+        return std::nullopt;
     }
     auto rec = reader->next();
-    if (!rec || *rec == nullptr || !(*rec)->value || (*rec)->value->size() < 6) {
-        return -1;
+    if (!rec || *rec == nullptr || !(*rec)->key || (*rec)->key->size() < 4) {
+        return std::nullopt;
     }
-    const auto& v = *(*rec)->value;
-    return static_cast<int32_t>((uint32_t{v[2]} << 24) | (uint32_t{v[3]} << 16)
-                                | (uint32_t{v[4]} << 8) | uint32_t{v[5]});
+    const auto& r = **rec;
+    marker m;
+    m.commit = (*r.key)[3] == 1 && (*r.key)[2] == 0;
+    if (r.value && r.value->size() >= 6) {
+        m.coordinator_epoch = be32(*r.value, 2);
+    }
+    return m;
 }
 
 bool is_leftover(const std::string& name) {
@@ -383,10 +397,17 @@ void disk_log::apply_to_producers(const model::record_batch& batch) {
         return;
     }
     if (h.is_control()) {
-        _producers.apply_marker(h, marker_coordinator_epoch(batch));
+        // An empty control batch (its marker compacted away) ends nothing.
+        if (auto m = read_marker(batch)) {
+            _producers.apply_marker(h, m->coordinator_epoch, m->commit);
+        }
     } else {
         _producers.apply(h);
     }
+}
+
+model::offset disk_log::last_stable_offset() const {
+    return _producers.first_unstable_offset().value_or(active().next_offset());
 }
 
 size_t disk_log::expire_producers(int64_t expiration_ms) {
@@ -649,6 +670,7 @@ result<void> disk_log::prefix_truncate(model::offset offset) {
     }
     _log_start = offset;
     _epochs.advance_start(offset);
+    _producers.forget_aborted_before(offset);
     // Durable before any segment goes, so a crash cannot resurrect what
     // a DeleteRecords acknowledged as gone. store_meta flushes first: the
     // new start never passes what is durable.

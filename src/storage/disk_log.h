@@ -148,6 +148,9 @@ public:
     const epoch_map& epochs() const { return _epochs; }
     // Every producer that wrote to this log, as of its end.
     const producer_state& producers() const { return _producers; }
+    // The first offset of the earliest open transaction, or the log end:
+    // read_committed consumers read below it.
+    model::offset last_stable_offset() const;
     // Forgets producers idle for expiration_ms (producer.id.expiration.ms).
     size_t expire_producers(int64_t expiration_ms);
     // Where corruption was found: nothing at or after it is served.

@@ -5,15 +5,17 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 
 namespace storage {
 namespace {
 
 constexpr uint32_t snapshot_magic = 0x53505441; // "ATPS"
-constexpr uint32_t snapshot_version = 1;
+constexpr uint32_t snapshot_version = 2;
 constexpr size_t entry_bytes = 8 + 2 + 4 + 8 + 8 + 1;
 constexpr size_t batch_bytes = 4 + 4 + 8 + 8 + 8;
+constexpr size_t aborted_bytes = 8 + 8 + 8;
 constexpr int64_t no_transaction = -1;
 
 bool in_sequence(int32_t last, int32_t next) {
@@ -63,6 +65,11 @@ producer_check producer_state::check(const model::record_batch_header& header) c
     if (header.producer_epoch < entry.epoch) {
         return {producer_verdict::invalid_producer_epoch, {}};
     }
+    // A coordinator's batch (transactional offsets) carries no sequence:
+    // only its epoch is checked, as Kafka does for AppendOrigin.COORDINATOR.
+    if (header.base_sequence == model::no_sequence) {
+        return {};
+    }
     if (!sequence_fits(entry, header.producer_epoch, header.base_sequence)) {
         return {producer_verdict::out_of_order_sequence, {}};
     }
@@ -81,31 +88,75 @@ void producer_state::apply(const model::record_batch_header& header) {
         entry.epoch = header.producer_epoch;
         entry.batches.clear();
     }
+    model::offset first(header.base_offset);
+    if (header.is_transactional() && !entry.transaction_first_offset) {
+        entry.transaction_first_offset = first;
+        _open.emplace(first, header.producer_id);
+    }
+    entry.last_timestamp = header.max_timestamp;
+    if (header.base_sequence == model::no_sequence) {
+        return; // a coordinator's batch: no sequence to remember
+    }
     if (entry.batches.size() == retained_batches) {
         entry.batches.pop_front();
     }
-    model::offset first(header.base_offset);
     entry.batches.push_back(
         {.first_sequence = header.base_sequence,
          .last_sequence = last_sequence_of(header),
          .first_offset = first,
          .last_offset = model::offset(header.base_offset + header.last_offset_delta),
          .timestamp = header.max_timestamp});
-    entry.last_timestamp = header.max_timestamp;
-    if (header.is_transactional() && !entry.transaction_first_offset) {
-        entry.transaction_first_offset = first;
+}
+
+void producer_state::end_transaction(int64_t producer_id, producer_entry& entry,
+                                     model::offset marker_offset, bool commit) {
+    if (!entry.transaction_first_offset) {
+        return;
+    }
+    auto first = *entry.transaction_first_offset;
+    _open.erase(first);
+    if (!commit) {
+        _aborted.push_back({producer_id, first, marker_offset});
+    }
+    entry.transaction_first_offset.reset();
+}
+
+std::optional<model::offset> producer_state::first_unstable_offset() const {
+    if (_open.empty()) {
+        return std::nullopt;
+    }
+    return _open.begin()->first;
+}
+
+std::vector<aborted_transaction> producer_state::aborted_between(model::offset from,
+                                                                 model::offset to) const {
+    std::vector<aborted_transaction> out;
+    auto it = std::lower_bound(
+        _aborted.begin(), _aborted.end(), from,
+        [](const aborted_transaction& a, model::offset o) { return a.last_offset < o; });
+    for (; it != _aborted.end(); ++it) {
+        if (it->first_offset <= to) {
+            out.push_back(*it);
+        }
+    }
+    return out;
+}
+
+void producer_state::forget_aborted_before(model::offset log_start) {
+    while (!_aborted.empty() && _aborted.front().last_offset < log_start) {
+        _aborted.pop_front();
     }
 }
 
 void producer_state::apply_marker(const model::record_batch_header& header,
-                                  int32_t coordinator_epoch) {
+                                  int32_t coordinator_epoch, bool commit) {
     auto& entry = _producers[header.producer_id];
+    end_transaction(header.producer_id, entry, model::offset(header.base_offset), commit);
     if (entry.epoch != header.producer_epoch) {
         entry.epoch = header.producer_epoch;
         entry.batches.clear();
     }
     entry.coordinator_epoch = coordinator_epoch;
-    entry.transaction_first_offset.reset();
     entry.last_timestamp = header.max_timestamp;
 }
 
@@ -143,6 +194,12 @@ std::vector<uint8_t> producer_state::encode() const {
             put_fixed<int64_t>(out, b.timestamp);
         }
     }
+    put_fixed<uint32_t>(out, static_cast<uint32_t>(_aborted.size()));
+    for (const auto& a : _aborted) {
+        put_fixed<int64_t>(out, a.producer_id);
+        put_fixed<int64_t>(out, a.first_offset());
+        put_fixed<int64_t>(out, a.last_offset());
+    }
     put_fixed<uint32_t>(out, base::crc32c(out));
     return out;
 }
@@ -152,7 +209,7 @@ result<producer_state> producer_state::decode(const std::vector<uint8_t>& bytes)
         return base::make_error(errc::corrupted,
                                 fmt::format("producer snapshot: {}", why));
     };
-    constexpr size_t fixed = 4 + 4 + 4;
+    constexpr size_t fixed = 4 + 4 + 4 + 4;
     if (auto problem = crc_trailer_problem(bytes, fixed)) {
         return corrupt(*problem);
     }
@@ -189,7 +246,24 @@ result<producer_state> producer_state::decode(const std::vector<uint8_t>& bytes)
             pb.timestamp = get_fixed<int64_t>(bytes, pos);
             e.batches.push_back(pb);
         }
+        if (e.transaction_first_offset) {
+            state._open.emplace(*e.transaction_first_offset, id);
+        }
         state._producers.emplace(id, std::move(e));
+    }
+    if (body - pos < 4) {
+        return corrupt("cut short");
+    }
+    uint32_t aborted = get_fixed<uint32_t>(bytes, pos);
+    if ((body - pos) / aborted_bytes < aborted) {
+        return corrupt("bad aborted transaction count");
+    }
+    for (uint32_t i = 0; i < aborted; ++i) {
+        aborted_transaction a;
+        a.producer_id = get_fixed<int64_t>(bytes, pos);
+        a.first_offset = model::offset(get_fixed<int64_t>(bytes, pos));
+        a.last_offset = model::offset(get_fixed<int64_t>(bytes, pos));
+        state._aborted.push_back(a);
     }
     if (pos != body) {
         return corrupt("trailing bytes");

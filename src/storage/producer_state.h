@@ -58,6 +58,16 @@ enum class producer_verdict {
     invalid_txn_state,
 };
 
+// A transaction that ended in an abort, for read_committed fetches: its
+// batches span [first_offset, last_offset], the abort marker at last_offset.
+struct aborted_transaction {
+    int64_t producer_id{model::no_producer_id};
+    model::offset first_offset;
+    model::offset last_offset;
+
+    bool operator==(const aborted_transaction&) const = default;
+};
+
 struct producer_check {
     producer_verdict verdict{producer_verdict::accept};
     // Set for duplicate.
@@ -80,9 +90,19 @@ public:
     // header carries its base offset. Batches without a producer id are
     // ignored.
     void apply(const model::record_batch_header& header);
-    // Records a transaction marker (a control batch) of a producer.
-    void apply_marker(const model::record_batch_header& header,
-                      int32_t coordinator_epoch);
+    // Records a transaction marker (a control batch) of a producer: it
+    // ends the producer's transaction here, committed or aborted.
+    void apply_marker(const model::record_batch_header& header, int32_t coordinator_epoch,
+                      bool commit);
+
+    // The first offset of the earliest transaction still open here: the
+    // last stable offset, when there is one.
+    std::optional<model::offset> first_unstable_offset() const;
+    // The aborted transactions that overlap [from, to].
+    std::vector<aborted_transaction> aborted_between(model::offset from,
+                                                     model::offset to) const;
+    // Forgets aborted transactions wholly below the log start.
+    void forget_aborted_before(model::offset log_start);
 
     // Forgets producers silent for longer than expiration_ms (by their last
     // batch's timestamp) with no open transaction, as
@@ -91,7 +111,7 @@ public:
 
     const producer_entry* find(int64_t producer_id) const;
     const std::map<int64_t, producer_entry>& producers() const { return _producers; }
-    void clear() { _producers.clear(); }
+    void clear() { *this = producer_state{}; }
 
     // The state as a checksummed snapshot, and back.
     std::vector<uint8_t> encode() const;
@@ -100,7 +120,14 @@ public:
     bool operator==(const producer_state&) const = default;
 
 private:
+    void end_transaction(int64_t producer_id, producer_entry& entry,
+                         model::offset marker_offset, bool commit);
+
     std::map<int64_t, producer_entry> _producers;
+    // The open transactions by first offset (derived from _producers).
+    std::map<model::offset, int64_t> _open;
+    // Aborted transactions, by increasing last offset.
+    std::deque<aborted_transaction> _aborted;
 };
 
 // The sequence of a batch's last record: sequences wrap to 0 after

@@ -103,6 +103,7 @@ bool fetch_session::must_answer(const fetch_partition& p, const fetch_outcome& o
     }
     bool answer = outcome.record_bytes > 0 || outcome.error_code != 0
         || cached->told_high_watermark != outcome.high_watermark
+        || cached->told_last_stable_offset != outcome.last_stable_offset
         || cached->told_log_start_offset != outcome.log_start_offset;
     told(p, outcome);
     if (outcome.record_bytes > 0) {
@@ -120,6 +121,8 @@ void fetch_session::told(const fetch_partition& p, const fetch_outcome& outcome)
     // After an error the high watermark is forgotten, so that the partition
     // is answered again once the error clears.
     cached->told_high_watermark = outcome.error_code != 0 ? -1 : outcome.high_watermark;
+    cached->told_last_stable_offset =
+        outcome.error_code != 0 ? -1 : outcome.last_stable_offset;
     cached->told_log_start_offset = outcome.log_start_offset;
 }
 

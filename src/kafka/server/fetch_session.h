@@ -38,6 +38,7 @@ struct fetch_partition {
     // carried this partition; -1 until one did, so that a newly added
     // partition is always answered once.
     int64_t told_high_watermark{-1};
+    int64_t told_last_stable_offset{-1};
     int64_t told_log_start_offset{-1};
 };
 
@@ -45,6 +46,7 @@ struct fetch_partition {
 struct fetch_outcome {
     int16_t error_code{0};
     int64_t high_watermark{-1};
+    int64_t last_stable_offset{-1};
     int64_t log_start_offset{-1};
     size_t record_bytes{0};
 };

@@ -127,9 +127,38 @@ TEST(producer_state, a_plain_batch_inside_an_open_transaction_is_refused) {
     EXPECT_EQ(verdict_of(s, producer_batch_of(0, 1, 1, true)), producer_verdict::accept);
     auto m = marker_of(0, true, 4);
     m.set_base_offset(model::offset(11));
-    s.apply_marker(m.header(), 4);
+    s.apply_marker(m.header(), 4, true);
     EXPECT_FALSE(s.find(pid)->transaction_first_offset);
     EXPECT_EQ(s.find(pid)->coordinator_epoch, 4);
+}
+
+TEST(producer_state, open_transactions_hold_the_stable_offset_and_aborts_are_indexed) {
+    producer_state s;
+    EXPECT_FALSE(s.first_unstable_offset());
+    apply_at(s, producer_batch_of(0, 0, 2, true), 10);
+    apply_at(s, producer_batch_of(0, 2, 1, true), 14);
+    EXPECT_EQ(s.first_unstable_offset(), model::offset(10));
+    auto abort = marker_of(0, false, 0);
+    abort.set_base_offset(model::offset(20));
+    s.apply_marker(abort.header(), 0, false);
+    EXPECT_FALSE(s.first_unstable_offset());
+    auto aborted = s.aborted_between(model::offset(0), model::offset(100));
+    ASSERT_EQ(aborted.size(), 1u);
+    EXPECT_EQ(aborted[0],
+              (aborted_transaction{pid, model::offset(10), model::offset(20)}));
+    EXPECT_TRUE(s.aborted_between(model::offset(21), model::offset(100)).empty());
+    EXPECT_TRUE(s.aborted_between(model::offset(0), model::offset(9)).empty());
+    // A committed transaction leaves no trace in the index.
+    apply_at(s, producer_batch_of(0, 3, 1, true), 21);
+    auto commit = marker_of(0, true, 0);
+    commit.set_base_offset(model::offset(22));
+    s.apply_marker(commit.header(), 0, true);
+    EXPECT_EQ(s.aborted_between(model::offset(0), model::offset(100)).size(), 1u);
+    auto back = producer_state::decode(s.encode());
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, s);
+    s.forget_aborted_before(model::offset(21));
+    EXPECT_TRUE(s.aborted_between(model::offset(0), model::offset(100)).empty());
 }
 
 TEST(producer_state, producers_idle_past_the_expiration_go_unless_in_a_transaction) {

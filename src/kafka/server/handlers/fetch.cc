@@ -30,19 +30,28 @@ constexpr int16_t first_topic_id_version = 13;
 constexpr size_t min_reservation_bytes = size_t{1} << 20;
 
 // One partition's read, sent to the shard that owns it.
+// Fetch's isolation_level 1: only what is below the last stable offset,
+// with the aborted transactions among it.
+constexpr int8_t read_committed = 1;
+
 struct read_job {
     size_t index; // into the fetch's partitions
     std::string topic;
     int32_t partition;
     int64_t offset;
     int32_t max_bytes;
+    int8_t isolation;
 };
+
+using aborted_out = protocol::fetch_response::aborted_transaction;
 
 struct read_outcome {
     error_code error{error_code::none};
     int64_t high_watermark{-1};
+    int64_t last_stable_offset{-1};
     int64_t log_start_offset{-1};
     base::iobuf records;
+    std::optional<std::vector<aborted_out>> aborted;
 };
 
 // Kafka's rule for zstd and old fetchers (KIP-110): a topic whose
@@ -66,17 +75,31 @@ read_outcome read_one(storage::log_manager::managed* m, const read_job& job,
     auto o = log.offsets();
     // A single node's high watermark is its log end: every append is
     // "replicated" once it is in the log.
-    read_outcome r{error_code::none, o.next_offset(), o.log_start()};
+    int64_t stable = log.last_stable_offset()();
+    read_outcome r{error_code::none, o.next_offset(), stable, o.log_start()};
     if (job.offset < o.log_start() || job.offset > o.next_offset()) {
         r.error = error_code::offset_out_of_range;
         return r;
     }
+    bool committed_only = job.isolation == read_committed;
+    int64_t end = committed_only ? stable : o.next_offset();
+    if (job.offset >= end) {
+        return r;
+    }
     auto limit = std::min(budget, static_cast<size_t>(std::max(job.max_bytes, 0)));
-    auto data = log.read(model::offset(job.offset), limit,
-                         model::offset(o.next_offset() - 1), at_least_one);
+    auto data =
+        log.read(model::offset(job.offset), limit, model::offset(end - 1), at_least_one);
     if (!data) {
         r.error = to_error_code(data.code());
         return r;
+    }
+    if (committed_only && !data->data.empty()) {
+        auto& aborted = r.aborted.emplace();
+        for (const auto& a : log.producers().aborted_between(model::offset(job.offset),
+                                                             data->last_offset)) {
+            aborted.push_back(
+                {.producer_id = a.producer_id, .first_offset = a.first_offset()});
+        }
     }
     r.records = std::move(data->data);
     return r;
@@ -209,8 +232,8 @@ private:
             if (slot == _by_shard.end()) {
                 slot = _by_shard.insert(_by_shard.end(), {owner, {}});
             }
-            slot->second.push_back(
-                {i, meta->name, p.partition, p.fetch_offset, p.max_bytes});
+            slot->second.push_back({i, meta->name, p.partition, p.fetch_offset,
+                                    p.max_bytes, _request.isolation_level});
         }
     }
 
@@ -225,10 +248,9 @@ private:
         auto& out = _outs[index];
         out.error_code = static_cast<int16_t>(r.error);
         out.high_watermark = r.high_watermark;
-        // No transactions yet, so nothing is unstable: the last stable offset
-        // is the high watermark for either isolation level.
-        out.last_stable_offset = r.high_watermark;
+        out.last_stable_offset = r.last_stable_offset;
         out.log_start_offset = r.log_start_offset;
+        out.aborted_transactions = std::move(r.aborted);
         size_t n = r.records.size_bytes();
         out.records = std::move(r.records);
         return n;
@@ -298,8 +320,8 @@ void build_response(const std::vector<fetch_partition>& partitions,
 }
 
 fetch_outcome outcome_of(const partition_out& out) {
-    return {out.error_code, out.high_watermark, out.log_start_offset,
-            out.records ? out.records->size_bytes() : 0};
+    return {out.error_code, out.high_watermark, out.last_stable_offset,
+            out.log_start_offset, out.records ? out.records->size_bytes() : 0};
 }
 
 } // namespace

@@ -22,11 +22,16 @@ struct lookup {
     int64_t offset{-1};
 };
 
-lookup find_offset(storage::disk_log& log, int64_t timestamp) {
+// ListOffsets' isolation_level 1: the latest offset is the last stable one.
+constexpr int8_t read_committed = 1;
+
+lookup find_offset(storage::disk_log& log, int64_t timestamp, int8_t isolation) {
     auto o = log.offsets();
     switch (timestamp) {
         case latest:
-            return {error_code::none, -1, o.next_offset()};
+            return {error_code::none, -1,
+                    isolation == read_committed ? log.last_stable_offset()()
+                                                : o.next_offset()};
         case earliest:
         case earliest_local:
             return {error_code::none, -1, o.log_start()};
@@ -80,12 +85,13 @@ result list_offsets(request_context& ctx) {
                 continue;
             }
             int64_t ts = p.timestamp;
+            int8_t isolation = request->isolation_level;
             auto task =
                 on_partition(ctx.node, t.name, p.partition_index,
-                             [ts](storage::log_manager::managed* m) {
+                             [ts, isolation](storage::log_manager::managed* m) {
                                  return m == nullptr
                                      ? lookup{error_code::unknown_topic_or_partition}
-                                     : find_offset(*m->log, ts);
+                                     : find_offset(*m->log, ts, isolation);
                              });
             auto found = co_await std::move(task);
             out.error_code = static_cast<int16_t>(found.error);

@@ -153,27 +153,29 @@ TEST_F(session_cache_test, forgetting_every_partition_ends_the_session) {
 TEST_F(session_cache_test, incremental_answers_carry_only_what_changed) {
     auto full = cache.open(request(0, 0, {{"a", 0}, {"a", 1}}), by_name, now);
     auto& s = *full.session;
-    const fetch_outcome quiet{0, 10, 0, 0};
+    const fetch_outcome quiet{0, 10, 10, 0, 0};
     s.told(full.partitions[0], quiet);
     s.told(full.partitions[1], quiet);
     auto inc = cache.open(request(s.id(), 1, {}), by_name, now);
     EXPECT_FALSE(s.must_answer(inc.partitions[0], quiet)) << "nothing new";
-    EXPECT_TRUE(s.must_answer(inc.partitions[1], {0, 11, 0, 0}))
+    EXPECT_TRUE(s.must_answer(inc.partitions[1], {0, 11, 11, 0, 0}))
         << "high watermark moved";
-    EXPECT_FALSE(s.must_answer(inc.partitions[1], {0, 11, 0, 0}));
-    EXPECT_TRUE(s.must_answer(inc.partitions[1], {0, 11, 5, 0})) << "log start moved";
-    EXPECT_TRUE(s.must_answer(inc.partitions[0], {0, 10, 0, 100})) << "records";
-    EXPECT_TRUE(s.must_answer(inc.partitions[0], {3, -1, -1, 0})) << "an error";
+    EXPECT_FALSE(s.must_answer(inc.partitions[1], {0, 11, 11, 0, 0}));
+    EXPECT_TRUE(s.must_answer(inc.partitions[1], {0, 11, 11, 5, 0})) << "log start moved";
+    EXPECT_TRUE(s.must_answer(inc.partitions[1], {0, 11, 9, 5, 0}))
+        << "last stable offset moved";
+    EXPECT_TRUE(s.must_answer(inc.partitions[0], {0, 10, 10, 0, 100})) << "records";
+    EXPECT_TRUE(s.must_answer(inc.partitions[0], {3, -1, -1, -1, 0})) << "an error";
     EXPECT_TRUE(s.must_answer(inc.partitions[0], quiet)) << "the error cleared";
 }
 
 TEST_F(session_cache_test, new_partitions_are_answered_once_even_without_news) {
     auto full = cache.open(request(0, 0, {{"a", 0}}), by_name, now);
     auto& s = *full.session;
-    s.told(full.partitions[0], {0, 10, 0, 0});
+    s.told(full.partitions[0], {0, 10, 10, 0, 0});
     auto inc = cache.open(request(s.id(), 1, {{"b", 0}}), by_name, now);
     ASSERT_EQ(inc.partitions.size(), 2u);
-    const fetch_outcome empty{0, 0, 0, 0};
+    const fetch_outcome empty{0, 0, 0, 0, 0};
     EXPECT_TRUE(s.must_answer(inc.partitions[1], empty));
     EXPECT_FALSE(s.must_answer(inc.partitions[1], empty));
 }
@@ -181,7 +183,7 @@ TEST_F(session_cache_test, new_partitions_are_answered_once_even_without_news) {
 TEST_F(session_cache_test, a_partition_that_returned_records_goes_to_the_back) {
     auto full = cache.open(request(0, 0, {{"a", 0}, {"a", 1}, {"a", 2}}), by_name, now);
     auto& s = *full.session;
-    s.must_answer(full.partitions[0], {0, 10, 0, 100});
+    s.must_answer(full.partitions[0], {0, 10, 10, 0, 100});
     auto inc = cache.open(request(s.id(), 1, {}), by_name, now);
     EXPECT_EQ(names(inc), (decltype(names(inc)){{"a", 1}, {"a", 2}, {"a", 0}}));
 }
