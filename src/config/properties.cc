@@ -299,6 +299,54 @@ const property_definition producer_id_expiration_check_interval_ms_def{
     .max = int32_max,
 };
 
+const property_definition transaction_state_log_num_partitions_def{
+    .name = "transaction.state.log.num.partitions",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = true,
+    .documentation = "The partitions of __transaction_state, fixed when the topic is "
+                     "created (on the first FindCoordinator for a transactional id).",
+    .default_value = int64_t{50},
+    .min = 1,
+    .max = int64_t{10000},
+};
+
+const property_definition transaction_max_timeout_ms_def{
+    .name = "transaction.max.timeout.ms",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = true,
+    .documentation = "The longest transaction timeout a producer may ask for; "
+                     "InitProducerId with a longer one is INVALID_TRANSACTION_TIMEOUT.",
+    .default_value = int64_t{900000},
+    .min = 1,
+    .max = int32_max,
+};
+
+const property_definition transactional_id_expiration_ms_def{
+    .name = "transactional.id.expiration.ms",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = true,
+    .documentation = "How long the coordinator keeps a transactional id whose producer "
+                     "sent nothing (and has no transaction open).",
+    .default_value = int64_t{604800000},
+    .min = 1,
+    .max = int32_max,
+};
+
+const property_definition transaction_abort_timed_out_transaction_cleanup_interval_ms_def{
+    .name = "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+    .kind = value_kind::integer,
+    .scope = scope::cluster,
+    .needs_restart = true,
+    .documentation = "How often the coordinator aborts transactions open longer than "
+                     "their timeout (fencing their producer).",
+    .default_value = int64_t{10000},
+    .min = 1,
+    .max = int32_max,
+};
+
 const property_definition offset_metadata_max_bytes_def{
     .name = "offset.metadata.max.bytes",
     .kind = value_kind::integer,
@@ -903,6 +951,10 @@ const std::array registry{
     &offset_metadata_max_bytes_def,
     &producer_id_expiration_ms_def,
     &producer_id_expiration_check_interval_ms_def,
+    &transaction_state_log_num_partitions_def,
+    &transaction_max_timeout_ms_def,
+    &transactional_id_expiration_ms_def,
+    &transaction_abort_timed_out_transaction_cleanup_interval_ms_def,
     &message_max_bytes_def,
     &num_partitions_def,
     &default_replication_factor_def,
@@ -1007,6 +1059,13 @@ const property<int64_t> offsets_retention_minutes{offsets_retention_minutes_def}
 const property<int64_t> offsets_retention_check_interval_ms{
     offsets_retention_check_interval_ms_def};
 const property<int64_t> producer_id_expiration_ms{producer_id_expiration_ms_def};
+const property<int64_t> transaction_state_log_num_partitions{
+    transaction_state_log_num_partitions_def};
+const property<int64_t> transaction_max_timeout_ms{transaction_max_timeout_ms_def};
+const property<int64_t> transactional_id_expiration_ms{
+    transactional_id_expiration_ms_def};
+const property<int64_t> transaction_abort_timed_out_transaction_cleanup_interval_ms{
+    transaction_abort_timed_out_transaction_cleanup_interval_ms_def};
 const property<int64_t> producer_id_expiration_check_interval_ms{
     producer_id_expiration_check_interval_ms_def};
 const property<int64_t> offset_metadata_max_bytes{offset_metadata_max_bytes_def};

@@ -33,6 +33,11 @@ extern const property<int64_t> offsets_retention_minutes;
 extern const property<int64_t> offsets_retention_check_interval_ms;
 extern const property<int64_t> producer_id_expiration_ms;
 extern const property<int64_t> producer_id_expiration_check_interval_ms;
+extern const property<int64_t> transaction_state_log_num_partitions;
+extern const property<int64_t> transaction_max_timeout_ms;
+extern const property<int64_t> transactional_id_expiration_ms;
+extern const property<int64_t>
+    transaction_abort_timed_out_transaction_cleanup_interval_ms;
 extern const property<int64_t> offset_metadata_max_bytes;
 extern const property<int64_t> message_max_bytes;
 extern const property<int64_t> num_partitions;

@@ -10,6 +10,8 @@
 #include "kafka/server/fetch_waiters.h"
 #include "kafka/server/group/group_manager.h"
 #include "kafka/server/server.h"
+#include "kafka/server/txn/markers.h"
+#include "kafka/server/txn/txn_manager.h"
 #include "node/data_dir.h"
 #include "runtime/memory_budget.h"
 #include "runtime/smp.h"
@@ -90,7 +92,20 @@ kafka::backend backend_settings(const config::property_set& cfg) {
     b.message_max_bytes = static_cast<int32_t>(cfg.get(props::message_max_bytes));
     b.offsets_topic_partitions =
         static_cast<int32_t>(cfg.get(props::offsets_topic_num_partitions));
+    b.transaction_state_partitions =
+        static_cast<int32_t>(cfg.get(props::transaction_state_log_num_partitions));
     return b;
+}
+
+kafka::txn::manager_config txn_config(const config::property_set& cfg) {
+    kafka::txn::manager_config c;
+    c.max_timeout_ms = static_cast<int32_t>(cfg.get(props::transaction_max_timeout_ms));
+    c.id_expiration_ms = cfg.get(props::transactional_id_expiration_ms);
+    c.abort_check_interval = std::chrono::milliseconds(
+        cfg.get(props::transaction_abort_timed_out_transaction_cleanup_interval_ms));
+    c.state_partitions =
+        static_cast<int32_t>(cfg.get(props::transaction_state_log_num_partitions));
+    return c;
 }
 
 kafka::group::manager_config group_config(const config::property_set& cfg) {
@@ -142,7 +157,7 @@ public:
     services(kafka::server_config k, kafka::backend settings, std::string data_dir,
              storage::log_config defaults, kafka::fetch_session_cache::limits sessions,
              size_t memory_per_shard, kafka::group::manager_config groups,
-             storage::housekeeping_options housekeeping)
+             storage::housekeeping_options housekeeping, kafka::txn::manager_config txns)
       : _kafka_config(std::move(k))
       , _settings(std::move(settings))
       , _data_dir(std::move(data_dir))
@@ -151,9 +166,11 @@ public:
       , _memory_per_shard(memory_per_shard)
       , _group_config(groups)
       , _housekeeping(housekeeping)
+      , _txn_config(txns)
       , _shards(runtime::smp::instance().count())
       , _memory(runtime::smp::instance().count())
       , _groups(runtime::smp::instance().count())
+      , _txns(runtime::smp::instance().count())
       , _fetch_sessions(runtime::smp::instance().count())
       , _kafka(runtime::smp::instance().count()) {
         // They outlive the shards' work: an append on one shard may post a
@@ -204,9 +221,34 @@ public:
         for (auto& g : _groups) {
             groups.push_back(g.get());
         }
+        // Each shard's transaction coordinator, writing markers on every
+        // shard and taking producer ids from the controller.
+        kafka::txn::marker_targets targets{partitions, groups, waiters};
+        auto start_txns = runtime::invoke_on_all([this, targets](runtime::shard_id id) {
+            kafka::txn::txn_services services;
+            auto* ctl = _controller.get();
+            services.new_producer_id = [ctl]() {
+                return runtime::submit_to(runtime::shard_id(0),
+                                          [ctl] { return ctl->allocate_producer_id(); });
+            };
+            services.write_marker = [targets](kafka::txn::topic_partition tp, int64_t pid,
+                                              int16_t epoch, bool commit) {
+                return kafka::txn::write_marker(targets, std::move(tp), pid, epoch,
+                                                commit);
+            };
+            _txns[id()] = std::make_unique<kafka::txn::txn_manager>(
+                runtime::smp::instance().context(id).get_executor(),
+                *_shards[id()]->partitions, _txn_config, std::move(services));
+            _txns[id()]->start();
+        });
+        co_await std::move(start_txns);
+        std::vector<kafka::txn::txn_manager*> txns;
+        for (auto& t : _txns) {
+            txns.push_back(t.get());
+        }
         // Named: see CONTRIBUTING.md, "Coroutines".
-        auto make_servers = runtime::invoke_on_all([this, partitions, waiters,
-                                                    groups](runtime::shard_id id) {
+        auto make_servers = runtime::invoke_on_all([this, partitions, waiters, groups,
+                                                    txns](runtime::shard_id id) {
             _memory[id()] = std::make_unique<runtime::memory_budget>(
                 runtime::smp::instance().context(id).get_executor(), _memory_per_shard);
             _fetch_sessions[id()] = std::make_unique<kafka::fetch_session_cache>(
@@ -218,6 +260,7 @@ public:
             b.controller = _controller.get();
             b.memory = _memory[id()].get();
             b.group_managers = groups;
+            b.txn_managers = txns;
             b.fetch_sessions = _fetch_sessions[id()].get();
             b.waiting_fetches = waiters;
             _kafka[id()] = std::make_unique<kafka::server>(_kafka_config, std::move(b));
@@ -241,11 +284,23 @@ public:
     }
 
     runtime::awaitable<void> stop() {
+        co_await runtime::invoke_on_all([this](runtime::shard_id id) {
+            if (auto& g = _groups[id()]) {
+                g->shed_waiters();
+            }
+        });
         co_await runtime::invoke_on_all(
             [this](runtime::shard_id id) -> runtime::awaitable<void> {
                 if (auto& s = _kafka[id()]) {
                     co_await s->stop();
                     s.reset();
+                }
+            });
+        co_await runtime::invoke_on_all(
+            [this](runtime::shard_id id) -> runtime::awaitable<void> {
+                if (auto& t = _txns[id()]) {
+                    co_await t->stop();
+                    t.reset();
                 }
             });
         co_await runtime::invoke_on_all(
@@ -320,10 +375,12 @@ private:
     size_t _memory_per_shard;
     kafka::group::manager_config _group_config;
     storage::housekeeping_options _housekeeping;
+    kafka::txn::manager_config _txn_config;
     // One per shard, each created, used and destroyed on its own shard.
     std::vector<std::unique_ptr<shard_state>> _shards;
     std::vector<std::unique_ptr<runtime::memory_budget>> _memory;
     std::vector<std::unique_ptr<kafka::group::group_manager>> _groups;
+    std::vector<std::unique_ptr<kafka::txn::txn_manager>> _txns;
     std::unique_ptr<cluster::controller> _controller;
     std::vector<std::unique_ptr<kafka::fetch_session_cache>> _fetch_sessions;
     std::vector<std::unique_ptr<kafka::fetch_waiters>> _fetch_waiters;
@@ -371,7 +428,7 @@ int run(const config::property_set& cfg) {
                  log_defaults(cfg), fetch_session_limits(cfg),
                  static_cast<size_t>(cfg.get(props::queued_max_request_bytes))
                      / shards.count(),
-                 group_config(cfg), housekeeping(cfg));
+                 group_config(cfg), housekeeping(cfg), txn_config(cfg));
     int exit_code = 0;
     boost::asio::co_spawn(shards.context(runtime::shard_id(0)),
                           run_until_signal(svc, exit_code), boost::asio::detached);

@@ -46,6 +46,10 @@ CREATE_TOPICS = 19
 DELETE_TOPICS = 20
 DELETE_RECORDS = 21
 INIT_PRODUCER_ID = 22
+ADD_PARTITIONS_TO_TXN = 24
+ADD_OFFSETS_TO_TXN = 25
+END_TXN = 26
+TXN_OFFSET_COMMIT = 28
 OFFSET_FOR_LEADER_EPOCH = 23
 DESCRIBE_CONFIGS = 32
 ALTER_CONFIGS = 33
@@ -57,6 +61,8 @@ INCREMENTAL_ALTER_CONFIGS = 44
 OFFSET_DELETE = 47
 DESCRIBE_CLUSTER = 60
 DESCRIBE_PRODUCERS = 61
+DESCRIBE_TRANSACTIONS = 65
+LIST_TRANSACTIONS = 66
 DESCRIBE_TOPIC_PARTITIONS = 75
 
 # Error codes
@@ -70,6 +76,13 @@ POLICY_VIOLATION = 44
 OUT_OF_ORDER_SEQUENCE_NUMBER = 45
 INVALID_PRODUCER_EPOCH = 47
 INVALID_TXN_STATE = 48
+INVALID_PRODUCER_ID_MAPPING = 49
+INVALID_TRANSACTION_TIMEOUT = 50
+CONCURRENT_TRANSACTIONS = 51
+OPERATION_NOT_ATTEMPTED = 55
+UNSTABLE_OFFSET_COMMIT = 88
+PRODUCER_FENCED = 90
+TRANSACTIONAL_ID_NOT_FOUND = 105
 INVALID_RECORD = 87
 ELECTION_NOT_NEEDED = 84
 
@@ -104,6 +117,12 @@ FIRST_FLEXIBLE_VERSION = {
     DELETE_GROUPS: 2,
     INIT_PRODUCER_ID: 2,
     DESCRIBE_PRODUCERS: 0,
+    ADD_PARTITIONS_TO_TXN: 3,
+    ADD_OFFSETS_TO_TXN: 3,
+    END_TXN: 3,
+    TXN_OFFSET_COMMIT: 3,
+    DESCRIBE_TRANSACTIONS: 0,
+    LIST_TRANSACTIONS: 0,
     # OffsetDelete (47) has no flexible version.
 }
 
@@ -1561,6 +1580,106 @@ MESSAGES: dict[int, Message] = {m.api_key: m for m in [
                     F("current_txn_start_offset", "int64"),
                 ]),
             ]),
+        ]),
+    )),
+    Message("AddPartitionsToTxn", ADD_PARTITIONS_TO_TXN, request=(
+        F("transactions", [
+            F("transactional_id", "string"),
+            F("producer_id", "int64"),
+            F("producer_epoch", "int16"),
+            F("verify_only", "bool"),
+            F("topics", [F("name", "string"), F("partitions", "[]int32")]),
+        ], "4+"),
+        F("v3_and_below_transactional_id", "string", "0-3"),
+        F("v3_and_below_producer_id", "int64", "0-3"),
+        F("v3_and_below_producer_epoch", "int16", "0-3"),
+        F("v3_and_below_topics", [F("name", "string"), F("partitions", "[]int32")], "0-3"),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("error_code", "int16", "4+"),
+        F("results_by_transaction", [
+            F("transactional_id", "string"),
+            F("topic_results", [
+                F("name", "string"),
+                F("results_by_partition", [F("partition_index", "int32"),
+                                           F("partition_error_code", "int16")]),
+            ]),
+        ], "4+"),
+        F("results_by_topic_v3_and_below", [
+            F("name", "string"),
+            F("results_by_partition", [F("partition_index", "int32"),
+                                       F("partition_error_code", "int16")]),
+        ], "0-3"),
+    )),
+    Message("AddOffsetsToTxn", ADD_OFFSETS_TO_TXN, request=(
+        F("transactional_id", "string"),
+        F("producer_id", "int64"),
+        F("producer_epoch", "int16"),
+        F("group_id", "string"),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("error_code", "int16"),
+    )),
+    Message("EndTxn", END_TXN, request=(
+        F("transactional_id", "string"),
+        F("producer_id", "int64"),
+        F("producer_epoch", "int16"),
+        F("committed", "bool"),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("error_code", "int16"),
+    )),
+    Message("TxnOffsetCommit", TXN_OFFSET_COMMIT, request=(
+        F("transactional_id", "string"),
+        F("group_id", "string"),
+        F("producer_id", "int64"),
+        F("producer_epoch", "int16"),
+        F("generation_id", "int32", "3+", default=-1),
+        F("member_id", "string", "3+"),
+        F("group_instance_id", "string", "3+", nullable="3+"),
+        F("topics", [
+            F("name", "string"),
+            F("partitions", [
+                F("partition_index", "int32"),
+                F("committed_offset", "int64"),
+                F("committed_leader_epoch", "int32", "2+", default=-1),
+                F("committed_metadata", "string", nullable="0+"),
+            ]),
+        ]),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("topics", [
+            F("name", "string"),
+            F("partitions", [F("partition_index", "int32"), F("error_code", "int16")]),
+        ]),
+    )),
+    Message("DescribeTransactions", DESCRIBE_TRANSACTIONS, request=(
+        F("transactional_ids", "[]string"),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("transaction_states", [
+            F("error_code", "int16"),
+            F("transactional_id", "string"),
+            F("transaction_state", "string"),
+            F("transaction_timeout_ms", "int32"),
+            F("transaction_start_time_ms", "int64"),
+            F("producer_id", "int64"),
+            F("producer_epoch", "int16"),
+            F("topics", [F("topic", "string"), F("partitions", "[]int32")]),
+        ]),
+    )),
+    Message("ListTransactions", LIST_TRANSACTIONS, request=(
+        F("state_filters", "[]string"),
+        F("producer_id_filters", "[]int64"),
+        F("duration_filter", "int64", "1+", default=-1),
+    ), response=(
+        F("throttle_time_ms", "int32"),
+        F("error_code", "int16"),
+        F("unknown_state_filters", "[]string"),
+        F("transaction_states", [
+            F("transactional_id", "string"),
+            F("producer_id", "int64"),
+            F("transaction_state", "string"),
         ]),
     )),
     Message("OffsetDelete", OFFSET_DELETE, request=(

@@ -1406,3 +1406,25 @@ def test_describe_groups_gives_the_client_host_as_kafka_does(broker):
             (member.member_id, kw.DEFAULT_CLIENT_ID, "/127.0.0.1")
     finally:
         member.close()
+
+
+def test_a_join_waiting_on_a_silent_member_does_not_hold_up_shutdown(launcher):
+    """Regression: a JoinGroup that waits for a member which will never rejoin
+    (its process died) kept the listener from stopping until the member's
+    session ran out. On SIGTERM the waiting join is told NOT_COORDINATOR (it
+    finds the coordinator again elsewhere) and the broker exits at once."""
+    b = launcher.start(*BROKER_ARGS)
+    create_topic(b, "shed-topic", 1)
+    silent = RawMember(b, "shed-group", "shed-topic")
+    silent.joined(silent.send_join())
+    waiting = RawMember(b, "shed-group", "shed-topic")
+    correlation_id = waiting.send_join()
+    time.sleep(0.5)  # the join is parked, waiting for `silent` to rejoin
+    started = time.monotonic()
+    assert b.stop(signal.SIGTERM) == 0, b.describe()
+    assert time.monotonic() - started < 4.0
+    resp = kw.decode_body(kw.JOIN_GROUP, 5, waiting.conn.recv_response(
+        kw.JOIN_GROUP, 5, correlation_id))
+    assert resp["error_code"] == 16  # NOT_COORDINATOR
+    silent.close()
+    waiting.close()

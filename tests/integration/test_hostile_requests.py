@@ -299,6 +299,26 @@ class World:
             return {"transactional_id": None, "transaction_timeout_ms": 60000}
         if api_key == kw.DESCRIBE_PRODUCERS:
             return {"topics": [{"name": victim, "partition_indexes": [0]}]}
+        # The transactional APIs name a transactional id no producer has:
+        # whatever a mutation makes of them is refused without a write.
+        txn = {"transactional_id": "hostile-txn", "producer_id": 7, "producer_epoch": 0}
+        if api_key == kw.ADD_PARTITIONS_TO_TXN:
+            return {"v3_and_below_transactional_id": "hostile-txn",
+                    "v3_and_below_producer_id": 7, "v3_and_below_producer_epoch": 0,
+                    "v3_and_below_topics": [{"name": victim, "partitions": [0]}],
+                    "transactions": [{**txn, "verify_only": True,
+                                      "topics": [{"name": victim, "partitions": [0]}]}]}
+        if api_key == kw.ADD_OFFSETS_TO_TXN:
+            return {**txn, "group_id": GROUP}
+        if api_key == kw.END_TXN:
+            return {**txn, "committed": False}
+        if api_key == kw.TXN_OFFSET_COMMIT:
+            return {**txn, "group_id": GROUP, "topics": [{"name": victim, "partitions": [
+                {"partition_index": 0, "committed_offset": 0}]}]}
+        if api_key == kw.DESCRIBE_TRANSACTIONS:
+            return {"transactional_ids": ["hostile-txn"]}
+        if api_key == kw.LIST_TRANSACTIONS:
+            return {"state_filters": ["Ongoing"], "producer_id_filters": [7]}
         raise AssertionError(f"no valid request for API {api_key}")
 
 

@@ -47,6 +47,12 @@ constexpr handler_row handler_rows[] = {
     {key::describe_topic_partitions, handlers::describe_topic_partitions},
     {key::init_producer_id, handlers::init_producer_id},
     {key::describe_producers, handlers::describe_producers},
+    {key::add_partitions_to_txn, handlers::add_partitions_to_txn},
+    {key::add_offsets_to_txn, handlers::add_offsets_to_txn},
+    {key::end_txn, handlers::end_txn},
+    {key::txn_offset_commit, handlers::txn_offset_commit},
+    {key::describe_transactions, handlers::describe_transactions},
+    {key::list_transactions, handlers::list_transactions},
 };
 
 // Where Kafka 4.0 advertises less than the definitions cover: the old

@@ -23,6 +23,10 @@ namespace group {
 class group_manager;
 } // namespace group
 
+namespace txn {
+class txn_manager;
+} // namespace txn
+
 class fetch_session_cache;
 class fetch_waiters;
 
@@ -52,6 +56,11 @@ struct backend {
     std::vector<group::group_manager*> group_managers;
     // offsets.topic.num.partitions, for creating __consumer_offsets.
     int32_t offsets_topic_partitions{50};
+    // Every shard's transaction coordinator, indexed by shard id: a
+    // transactional id lives on the shard that owns its __transaction_state
+    // partition (transaction.state.log.num.partitions of them).
+    std::vector<txn::txn_manager*> txn_managers;
+    int32_t transaction_state_partitions{50};
 
     bool auto_create_topics{true};
     int32_t default_partitions{1};

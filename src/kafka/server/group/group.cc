@@ -677,4 +677,17 @@ std::vector<std::string> group::subscribed_topics() const {
     return {topics.begin(), topics.end()};
 }
 
+void group::shed(error_code e) {
+    for (auto& [id, m] : _members) {
+        if (m.join_reply) {
+            m.join_reply->set(join_error(e, m.id));
+            m.join_reply.reset();
+        }
+        if (m.sync_reply) {
+            m.sync_reply->set({e, {}});
+            m.sync_reply.reset();
+        }
+    }
+}
+
 } // namespace kafka::group

@@ -102,6 +102,10 @@ public:
     // After the leader's assignments are durable (or failed to be).
     void finish_sync(int32_t generation, error_code persisted);
 
+    // Answers every member still waiting (to join, or for its assignment)
+    // with `e`: the coordinator is going away.
+    void shed(error_code e);
+
     error_code heartbeat(const std::string& member_id,
                          const std::optional<std::string>& instance_id,
                          int32_t generation, clock::time_point now);

@@ -2,6 +2,7 @@
 
 #include "base/logger.h"
 #include "cluster/partition_manager.h"
+#include "kafka/server/coordinator_log.h"
 #include "kafka/server/group/group_records.h"
 #include "model/batch_walker.h"
 #include "model/record.h"
@@ -23,8 +24,6 @@ base::logger log{"group"};
 // How often groups check their deadlines (session timeouts, join and sync
 // phases): the granularity of every group timer.
 constexpr auto tick_interval = std::chrono::milliseconds(50);
-// How much of a partition's log one replay step reads.
-constexpr size_t replay_read_bytes = size_t{1} << 20;
 
 int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -98,6 +97,13 @@ void group_manager::start() {
     _next_expiry = clock::now() + _config.retention_check_interval;
     _work.try_enter();
     boost::asio::co_spawn(_ex, run_ticks(), boost::asio::detached);
+}
+
+void group_manager::shed_waiters() {
+    _shedding = true;
+    for (auto& [id, g] : _groups) {
+        g->shed(error_code::not_coordinator);
+    }
 }
 
 runtime::awaitable<void> group_manager::stop() {
@@ -191,53 +197,36 @@ error_code group_manager::replay(int32_t partition) {
     if (m == nullptr) {
         return error_code::coordinator_not_available;
     }
-    auto& disk = *m->log;
-    auto offsets = disk.offsets();
-    int64_t next = offsets.log_start();
-    int64_t end = offsets.next_offset();
-    size_t records = 0;
-    while (next < end) {
-        auto data = disk.read(model::offset(next), replay_read_bytes,
-                              model::offset(end - 1), true);
-        if (!data || data->data.empty()) {
-            log.warn("__consumer_offsets-{}: cannot read at {}: {}", partition, next,
-                     data ? "no data" : data.message());
-            return error_code::coordinator_not_available;
-        }
-        next = data->last_offset() + 1;
-        model::batch_walker walker(std::move(data->data));
-        while (true) {
-            auto b = walker.next();
-            if (!b || !b->has_value()) {
-                break;
+    auto what = fmt::format("__consumer_offsets-{}", partition);
+    auto records = replay_records(
+        *m->log, what,
+        [&](const model::record_batch_header& h, const auto& key, const auto& value) {
+            if (auto rec = decode_record(key, value)) {
+                apply(partition, *rec, h);
             }
-            const auto& batch = **b;
-            if (batch.header().is_control()) {
-                continue;
-            }
-            auto reader = model::record_reader::open(
-                batch, model::parse_options::default_max_uncompressed_bytes);
-            while (reader) {
-                auto r = reader->next();
-                if (!r || *r == nullptr) {
-                    break;
-                }
-                if (auto rec = decode_record((*r)->key, (*r)->value)) {
-                    apply(partition, *rec);
-                    ++records;
-                }
-            }
-        }
+        },
+        [&](const model::record_batch_header& h, bool commit) {
+            end_transaction(h.producer_id, commit);
+        });
+    if (!records) {
+        return error_code::coordinator_not_available;
     }
-    if (records > 0) {
-        log.info("__consumer_offsets-{}: {} records replayed", partition, records);
+    if (*records > 0) {
+        log.info("{}: {} records replayed", what, *records);
     }
     return error_code::none;
 }
 
-void group_manager::apply(int32_t partition, const coordinator_record& record) {
+void group_manager::apply(int32_t partition, const coordinator_record& record,
+                          const model::record_batch_header& batch) {
     if (const auto* o = std::get_if<offset_record>(&record)) {
         auto key = std::make_pair(o->key.topic, o->key.partition);
+        if (batch.is_transactional()) {
+            if (o->value) {
+                _pending_txn[batch.producer_id][o->key.group][key] = *o->value;
+            }
+            return;
+        }
         if (o->value) {
             _offsets[o->key.group][key] = *o->value;
             // A group known only by its offsets comes back empty, as Kafka
@@ -263,35 +252,15 @@ void group_manager::apply(int32_t partition, const coordinator_record& record) {
 }
 
 runtime::awaitable<error_code> group_manager::append(int32_t partition,
-                                                     std::vector<record_bytes> records) {
+                                                     std::vector<record_bytes> records,
+                                                     batch_producer producer) {
     auto* m = _partitions.get(offsets_topic, partition);
     if (m == nullptr) {
         co_return error_code::coordinator_not_available;
     }
-    model::record_batch_builder builder;
-    int64_t now = now_ms();
-    for (const auto& [key, value] : records) {
-        model::record_data r;
-        r.key = std::span<const uint8_t>(key);
-        if (value) {
-            r.value = std::span<const uint8_t>(*value);
-        }
-        r.timestamp = now;
-        builder.add_record(r);
-    }
-    auto batch = builder.build();
-    auto appended = co_await m->flusher->append(batch, model::term_id(0));
-    if (!appended) {
-        log.warn("__consumer_offsets-{}: append failed: {}", partition,
-                 appended.message());
-        co_return error_code::coordinator_not_available;
-    }
-    // Offsets and assignments are acknowledged once on disk, like acks=all.
-    auto flushed = co_await m->flusher->flush();
-    if (!flushed) {
-        co_return error_code::coordinator_not_available;
-    }
-    co_return error_code::none;
+    auto task = append_records(*m, fmt::format("__consumer_offsets-{}", partition),
+                               std::move(records), producer);
+    co_return co_await std::move(task);
 }
 
 runtime::awaitable<error_code> group_manager::persist_group(int32_t partition,
@@ -304,6 +273,11 @@ runtime::awaitable<error_code> group_manager::persist_group(int32_t partition,
 
 runtime::awaitable<protocol::join_group_response> group_manager::join(
     int32_t partition, protocol::join_group_request request, join_origin origin) {
+    if (_shedding) {
+        protocol::join_group_response r;
+        r.error_code = static_cast<int16_t>(error_code::not_coordinator);
+        co_return r;
+    }
     if (auto e = co_await ensure_loaded(partition); e != error_code::none) {
         protocol::join_group_response r;
         r.error_code = static_cast<int16_t>(e);
@@ -326,7 +300,8 @@ runtime::awaitable<protocol::join_group_response> group_manager::join(
 
 runtime::awaitable<protocol::sync_group_response> group_manager::sync(
     int32_t partition, protocol::sync_group_request request) {
-    if (auto e = co_await ensure_loaded(partition); e != error_code::none) {
+    auto e = _shedding ? error_code::not_coordinator : co_await ensure_loaded(partition);
+    if (e != error_code::none) {
         protocol::sync_group_response r;
         r.error_code = static_cast<int16_t>(e);
         co_return r;
@@ -419,6 +394,52 @@ runtime::awaitable<protocol::leave_group_response> group_manager::leave(
 
 runtime::awaitable<protocol::offset_commit_response> group_manager::commit(
     int32_t partition, protocol::offset_commit_request request, int16_t version) {
+    return commit_with(partition, std::move(request), version, batch_producer{});
+}
+
+runtime::awaitable<protocol::offset_commit_response> group_manager::txn_commit(
+    int32_t partition, protocol::offset_commit_request request, int64_t producer_id,
+    int16_t epoch) {
+    // TxnOffsetCommit follows OffsetCommit's rules before v9 (an unknown
+    // group with a generation is ILLEGAL_GENERATION).
+    constexpr int16_t as_version = 8;
+    return commit_with(partition, std::move(request), as_version,
+                       batch_producer{producer_id, epoch, true});
+}
+
+void group_manager::complete_txn(int64_t producer_id, bool commit) {
+    end_transaction(producer_id, commit);
+}
+
+void group_manager::end_transaction(int64_t producer_id, bool commit) {
+    auto it = _pending_txn.find(producer_id);
+    if (it == _pending_txn.end()) {
+        return;
+    }
+    if (commit) {
+        for (auto& [group, offsets] : it->second) {
+            auto& into = _offsets[group];
+            for (auto& [key, v] : offsets) {
+                into[key] = std::move(v);
+            }
+        }
+    }
+    _pending_txn.erase(it);
+}
+
+bool group_manager::has_pending_txn(const std::string& group,
+                                    const std::pair<std::string, int32_t>& key) const {
+    for (const auto& [pid, groups] : _pending_txn) {
+        if (auto g = groups.find(group); g != groups.end() && g->second.contains(key)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+runtime::awaitable<protocol::offset_commit_response> group_manager::commit_with(
+    int32_t partition, protocol::offset_commit_request request, int16_t version,
+    batch_producer producer) {
     protocol::offset_commit_response r;
     auto answer_all = [&](error_code e) {
         for (const auto& t : request.topics) {
@@ -482,7 +503,7 @@ runtime::awaitable<protocol::offset_commit_response> group_manager::commit(
     if (records.empty()) {
         co_return r;
     }
-    auto e = co_await append(partition, std::move(records));
+    auto e = co_await append(partition, std::move(records), producer);
     if (e != error_code::none) {
         for (auto& t : r.topics) {
             for (auto& p : t.partitions) {
@@ -493,7 +514,10 @@ runtime::awaitable<protocol::offset_commit_response> group_manager::commit(
         }
         co_return r;
     }
-    auto& offsets = _offsets[request.group_id];
+    // A transaction's offsets count once its commit marker is written.
+    auto& offsets = producer.transactional
+        ? _pending_txn[producer.producer_id][request.group_id]
+        : _offsets[request.group_id];
     for (auto& [key, v] : values) {
         offsets[key] = std::move(v);
     }
@@ -517,6 +541,7 @@ group_manager::fetch_offsets(
                 c = {o->second.offset, o->second.leader_epoch, o->second.metadata};
             }
         }
+        c.unstable = !_pending_txn.empty() && has_pending_txn(group_id, {topic, p});
         return c;
     };
     if (topics) {

@@ -8,6 +8,7 @@
 #include "kafka/protocol/messages/offset_commit.h"
 #include "kafka/protocol/messages/offset_delete.h"
 #include "kafka/protocol/messages/offset_fetch.h"
+#include "kafka/server/coordinator_log.h"
 #include "kafka/server/group/group.h"
 #include "kafka/server/group/group_records.h"
 #include "runtime/gate.h"
@@ -49,6 +50,9 @@ struct committed {
     int64_t offset{-1};
     int32_t leader_epoch{-1};
     std::string metadata;
+    // An open transaction has an offset for it (OffsetFetch's
+    // require_stable answers UNSTABLE_OFFSET_COMMIT).
+    bool unstable{false};
 };
 
 // The groups whose __consumer_offsets partitions this shard owns, their
@@ -62,6 +66,10 @@ public:
     ~group_manager();
 
     void start();
+    // Before the listener stops: members waiting for a rebalance are told
+    // NOT_COORDINATOR now (their rebalance may wait on a member that will
+    // never come back), and so is every join from then on.
+    void shed_waiters();
     runtime::awaitable<void> stop();
 
     // Each call names the __consumer_offsets partition of its group.
@@ -76,6 +84,13 @@ public:
     // Partitions whose topic does not exist are answered by the caller.
     runtime::awaitable<protocol::offset_commit_response> commit(
         int32_t partition, protocol::offset_commit_request request, int16_t version);
+    // TxnOffsetCommit, as a commit request: the offsets are written as the
+    // producer's transactional batch and count once the transaction
+    // commits (complete_txn, after its marker is in the log).
+    runtime::awaitable<protocol::offset_commit_response> txn_commit(
+        int32_t partition, protocol::offset_commit_request request, int64_t producer_id,
+        int16_t epoch);
+    void complete_txn(int64_t producer_id, bool commit);
     // Null topics: every committed offset of the group.
     runtime::awaitable<
         std::pair<error_code, std::map<std::pair<std::string, int32_t>, committed>>>
@@ -92,8 +107,6 @@ public:
         int32_t partition, protocol::offset_delete_request request);
 
 private:
-    using record_bytes =
-        std::pair<std::vector<uint8_t>, std::optional<std::vector<uint8_t>>>;
     using offsets_of_group =
         std::map<std::pair<std::string, int32_t>, protocol::offset_commit_value>;
 
@@ -105,9 +118,17 @@ private:
 
     runtime::awaitable<error_code> ensure_loaded(int32_t partition);
     error_code replay(int32_t partition);
-    void apply(int32_t partition, const coordinator_record& record);
+    void apply(int32_t partition, const coordinator_record& record,
+               const model::record_batch_header& batch);
     runtime::awaitable<error_code> append(int32_t partition,
-                                          std::vector<record_bytes> records);
+                                          std::vector<record_bytes> records,
+                                          batch_producer producer = {});
+    runtime::awaitable<protocol::offset_commit_response> commit_with(
+        int32_t partition, protocol::offset_commit_request request, int16_t version,
+        batch_producer producer);
+    void end_transaction(int64_t producer_id, bool commit);
+    bool has_pending_txn(const std::string& group,
+                         const std::pair<std::string, int32_t>& key) const;
     runtime::awaitable<error_code> persist_group(int32_t partition, const group& g);
     runtime::awaitable<void> finish_sync(int32_t partition, std::string group_id,
                                          int32_t generation);
@@ -126,11 +147,14 @@ private:
     std::map<std::string, std::unique_ptr<group>> _groups;
     std::map<std::string, int32_t> _group_partition;
     std::map<std::string, offsets_of_group> _offsets;
+    // Offsets of open transactions, by producer id and group.
+    std::map<int64_t, std::map<std::string, offsets_of_group>> _pending_txn;
     // When each group last became empty (ms since the epoch), for expiry.
     std::map<std::string, int64_t> _empty_since_ms;
     boost::asio::steady_timer _ticker;
     clock::time_point _next_expiry;
     bool _stopping{false};
+    bool _shedding{false};
     runtime::gate _work;
 };
 

@@ -2,30 +2,9 @@
 
 #include "base/iobuf.h"
 #include "kafka/protocol/wire.h"
+#include "kafka/server/versioned_record.h"
 
 namespace kafka::group {
-namespace {
-
-template<typename T>
-std::vector<uint8_t> versioned(const T& message, int16_t version) {
-    base::iobuf out;
-    protocol::writer w(out);
-    w.write_int16(version);
-    message.encode(w, version);
-    return out.to_vector();
-}
-
-template<typename T>
-std::optional<T> decode_as(protocol::reader& r, int16_t version) {
-    T message;
-    message.decode(r, version);
-    if (r.failed()) {
-        return std::nullopt;
-    }
-    return message;
-}
-
-} // namespace
 
 std::vector<uint8_t> encode_offset_key(const std::string& group, const std::string& topic,
                                        int32_t partition) {

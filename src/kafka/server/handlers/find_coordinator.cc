@@ -2,6 +2,7 @@
 #include "kafka/server/group/group_manager.h"
 #include "kafka/server/handlers/handlers.h"
 #include "kafka/server/handlers/topic_creation.h"
+#include "kafka/server/txn/txn_manager.h"
 
 namespace kafka::handlers {
 namespace {
@@ -14,14 +15,18 @@ constexpr int8_t transaction_key = 1;
 // Batched keys came with v4 (KIP-699).
 constexpr int16_t first_batched_version = 4;
 
-// __consumer_offsets exists once anyone looks for a coordinator, as in
-// Kafka: compacted, offsets.topic.num.partitions partitions.
-runtime::awaitable<error_code> ensure_offsets_topic(backend& node) {
-    if (node.topics->find(group::offsets_topic) != nullptr) {
+// __consumer_offsets and __transaction_state exist once anyone looks for
+// a coordinator of their kind, as in Kafka: compacted, with
+// offsets.topic.num.partitions and transaction.state.log.num.partitions
+// partitions.
+runtime::awaitable<error_code> ensure_coordinator_topic(backend& node,
+                                                        std::string_view name,
+                                                        int32_t partitions) {
+    if (node.topics->find(name) != nullptr) {
         co_return error_code::none;
     }
-    topic_request want{std::string(group::offsets_topic),
-                       node.offsets_topic_partitions,
+    topic_request want{std::string(name),
+                       partitions,
                        1,
                        {{"cleanup.policy", "compact"}, {"segment.bytes", "104857600"}}};
     auto checked = check_topic(node, std::move(want));
@@ -68,23 +73,23 @@ result find_coordinator(request_context& ctx) {
         : std::vector<std::string>{request->key};
     std::vector<coordinator_out> answers;
     for (auto& key : keys) {
-        if (request->key_type == transaction_key) {
-            answers.push_back(answer(ctx, std::move(key),
-                                     error_code::coordinator_not_available,
-                                     "transactions are not served yet"));
-            continue;
-        }
-        if (request->key_type != group_key) {
+        if (request->key_type != group_key && request->key_type != transaction_key) {
             answers.push_back(answer(ctx, std::move(key), error_code::invalid_request,
                                      "unknown key type"));
             continue;
         }
+        bool is_group = request->key_type == group_key;
         if (key.empty()) {
-            answers.push_back(answer(ctx, std::move(key), error_code::invalid_request,
-                                     "empty group id"));
+            answers.push_back(
+                answer(ctx, std::move(key), error_code::invalid_request,
+                       is_group ? "empty group id" : "empty transactional id"));
             continue;
         }
-        auto task = ensure_offsets_topic(ctx.node);
+        auto task = is_group
+            ? ensure_coordinator_topic(ctx.node, group::offsets_topic,
+                                       ctx.node.offsets_topic_partitions)
+            : ensure_coordinator_topic(ctx.node, txn::state_topic,
+                                       ctx.node.transaction_state_partitions);
         auto e = co_await std::move(task);
         answers.push_back(answer(ctx, std::move(key), e, std::nullopt));
     }

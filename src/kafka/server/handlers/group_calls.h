@@ -7,6 +7,8 @@
 #include "kafka/server/group/group_manager.h"
 #include "runtime/smp.h"
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,5 +65,14 @@ auto on_coordinator(backend& node, coordinator_place place, F fn) {
             return fn(*manager, partition);
         });
 }
+
+// Commits offsets through the group's coordinator (`commit` runs there
+// with the partitions of existing topics); the error of every partition
+// asked for, those of unknown topics UNKNOWN_TOPIC_OR_PARTITION. In
+// offset_commit.cc; TxnOffsetCommit shares it.
+using commit_call = std::function<runtime::awaitable<protocol::offset_commit_response>(
+    group::group_manager&, int32_t, protocol::offset_commit_request)>;
+runtime::awaitable<std::map<std::pair<std::string, int32_t>, error_code>> commit_offsets(
+    backend& node, protocol::offset_commit_request request, commit_call commit);
 
 } // namespace kafka::handlers

@@ -34,9 +34,10 @@ runtime::awaitable<group_answer> fetch_group(backend& node, const std::string& g
 }
 
 // The partitions of an answer, grouped by topic, as either response shape
-// wants them.
+// wants them. With require_stable (KIP-447), a partition with an offset in
+// an open transaction is UNSTABLE_OFFSET_COMMIT: the consumer asks again.
 template<typename Topic>
-std::vector<Topic> topics_of(const found_offsets& offsets) {
+std::vector<Topic> topics_of(const found_offsets& offsets, bool require_stable) {
     std::vector<Topic> out;
     for (const auto& [key, c] : offsets) {
         if (out.empty() || out.back().name != key.first) {
@@ -44,6 +45,12 @@ std::vector<Topic> topics_of(const found_offsets& offsets) {
         }
         auto& p = out.back().partitions.emplace_back();
         p.partition_index = key.second;
+        if (require_stable && c.unstable) {
+            p.committed_offset = -1;
+            p.committed_leader_epoch = -1;
+            p.error_code = static_cast<int16_t>(error_code::unstable_offset_commit);
+            continue;
+        }
         p.committed_offset = c.offset;
         p.committed_leader_epoch = c.leader_epoch;
         p.metadata = c.metadata;
@@ -75,7 +82,7 @@ result offset_fetch(request_context& ctx) {
             out.error_code = static_cast<int16_t>(answer.error);
             out.topics =
                 topics_of<protocol::offset_fetch_response::offset_fetch_response_topics>(
-                    answer.offsets);
+                    answer.offsets, request->require_stable);
         }
         co_return encode_response(response, ctx.version());
     }
@@ -89,7 +96,8 @@ result offset_fetch(request_context& ctx) {
     auto task = fetch_group(ctx.node, request->group_id, std::move(topics));
     auto answer = co_await std::move(task);
     response.error_code = static_cast<int16_t>(answer.error);
-    response.topics = topics_of<protocol::offset_fetch_response::topic>(answer.offsets);
+    response.topics = topics_of<protocol::offset_fetch_response::topic>(
+        answer.offsets, request->require_stable);
     if (ctx.version() < 2 && answer.error != error_code::none) {
         // No top-level error before v2: each partition carries it.
         for (auto& t : response.topics) {

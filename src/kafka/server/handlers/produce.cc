@@ -9,6 +9,7 @@
 #include "kafka/server/handlers/leadership.h"
 #include "kafka/server/handlers/partition_calls.h"
 #include "kafka/server/handlers/topic_config.h"
+#include "kafka/server/handlers/txn_calls.h"
 #include "model/batch_walker.h"
 #include "model/record.h"
 #include "model/record_batch_builder.h"
@@ -248,6 +249,32 @@ std::variant<int64_t, refusal> apply_rules(model::record_batch& batch,
     return int64_t{-1};
 }
 
+// Whether the producer's open transaction includes this partition
+// (KIP-890's verification): known here once its first batch is in, else
+// asked of its coordinator, so that a write outside any transaction the
+// coordinator knows cannot leave the partition unstable for good.
+runtime::awaitable<error_code> verify_transactional(
+    backend& node, const std::optional<std::string>& transactional_id,
+    const std::string& topic, int32_t partition, const model::record_batch_header& h) {
+    int64_t pid = h.producer_id;
+    int16_t epoch = h.producer_epoch;
+    auto open_here = on_partition(
+        node, topic, partition, [pid, epoch](storage::log_manager::managed* m) {
+            const auto* e = m == nullptr ? nullptr : m->log->producers().find(pid);
+            return e != nullptr && e->epoch == epoch
+                && e->transaction_first_offset.has_value();
+        });
+    if (co_await std::move(open_here)) {
+        co_return error_code::none;
+    }
+    if (!transactional_id) {
+        co_return error_code::invalid_txn_state;
+    }
+    auto task = verify_in_txn(node, *transactional_id, pid, epoch,
+                              txn::topic_partition(topic, partition));
+    co_return co_await std::move(task);
+}
+
 void answer_refusal(partition_out& out, refusal r) {
     out.error_code = static_cast<int16_t>(r.code);
     out.base_offset = -1;
@@ -256,9 +283,10 @@ void answer_refusal(partition_out& out, refusal r) {
     out.error_message = std::move(r.message);
 }
 
-runtime::awaitable<void> produce_partition(backend& node, const std::string& topic,
-                                           int16_t version, int16_t acks,
-                                           const partition_in& in, partition_out& out) {
+runtime::awaitable<void> produce_partition(
+    backend& node, const std::string& topic, int16_t version, int16_t acks,
+    const std::optional<std::string>& transactional_id, const partition_in& in,
+    partition_out& out) {
     out.index = in.index;
     const auto* meta = node.topics->find(topic);
     if (!has_partition(meta, in.index)) {
@@ -278,6 +306,14 @@ runtime::awaitable<void> produce_partition(backend& node, const std::string& top
         co_return;
     }
     out.log_append_time_ms = std::get<int64_t>(applied);
+    if (batch.header().is_transactional()) {
+        auto verified =
+            verify_transactional(node, transactional_id, topic, in.index, batch.header());
+        if (auto e = co_await std::move(verified); e != error_code::none) {
+            answer_refusal(out, {e});
+            co_return;
+        }
+    }
     bool wait_for_flush = acks == -1;
     auto append =
         [batch = std::move(batch), wait_for_flush, waiters = &node.waiting_fetches, topic,
@@ -349,8 +385,8 @@ result produce(request_context& ctx) {
                                     : error_code::invalid_required_acks});
                 continue;
             }
-            work.push_back(
-                produce_partition(ctx.node, t.name, version, acks, in, outs[j]));
+            work.push_back(produce_partition(ctx.node, t.name, version, acks,
+                                             request->transactional_id, in, outs[j]));
         }
     }
     auto all = when_all(std::move(work));

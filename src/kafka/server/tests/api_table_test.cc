@@ -101,7 +101,13 @@ TEST(api_table, advertises_only_apis_with_handlers) {
                                  key::delete_groups,
                                  key::offset_delete,
                                  key::init_producer_id,
-                                 key::describe_producers}));
+                                 key::describe_producers,
+                                 key::add_partitions_to_txn,
+                                 key::add_offsets_to_txn,
+                                 key::end_txn,
+                                 key::txn_offset_commit,
+                                 key::describe_transactions,
+                                 key::list_transactions}));
     EXPECT_NE(kafka::find_api(key::metadata), nullptr);
     EXPECT_EQ(kafka::find_api(key::create_acls), nullptr);
 }
