@@ -44,7 +44,9 @@ duration, and reports what happened after the warm-up.
                          rate_mbps (0 = unthrottled; MB/s over all producers),
                          duration_s (60), warmup_s (10), acks (all|1|0),
                          linger_ms (1), batch_size (131072, bytes),
-                         compression (none|gzip|snappy|lz4|zstd)
+                         compression (none|gzip|snappy|lz4|zstd),
+                         idempotence (false), transaction_records (0 = not
+                         transactional; N: commit every N records)
   --bootstrap HOST:PORT  the broker (default 127.0.0.1:9092)
   --mock               use librdkafka's in-memory mock cluster (1 broker) instead
   --broker-pid PID     read the broker's CPU time (/proc/PID/stat) and peak

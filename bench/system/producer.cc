@@ -53,8 +53,8 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     }
 }
 
-client_properties producer_properties(const run_state& s) {
-    return {
+client_properties producer_properties(const run_state& s, int index) {
+    client_properties p{
         {"bootstrap.servers", s.bootstrap},
         {"acks", s.w.acks == "all" ? "-1" : s.w.acks},
         {"linger.ms", std::to_string(s.w.linger_ms)},
@@ -63,7 +63,13 @@ client_properties producer_properties(const run_state& s) {
         {"queue.buffering.max.kbytes", std::to_string(queue_max_kbytes)},
         {"message.max.bytes",
          std::to_string(std::max(1000000, s.w.message_size_bytes + 1024))},
+        {"enable.idempotence", s.w.idempotence ? "true" : "false"},
     };
+    if (s.w.transaction_records > 0) {
+        p.emplace_back("transactional.id",
+                       fmt::format("atoll-bench-{}-{}", s.w.topic, index));
+    }
+    return p;
 }
 
 // Waits until librdkafka holds no message or event, or the deadline passes.
@@ -78,13 +84,68 @@ bool wait_out_queue(rd_kafka_t* rk, int64_t timeout_ns) {
     return true;
 }
 
-// The send loop: returns the produce calls librdkafka refused.
-uint64_t send_until_window_end(rd_kafka_t* rk, const run_state& s, int index) {
+// One record; waits while librdkafka's queue is full. False when refused.
+bool send_one(rd_kafka_t* rk, const run_state& s, std::vector<char>& value, uint64_t n,
+              int64_t end) {
+    const auto key = s.w.keyed ? fmt::format("key-{}", n % key_space) : std::string();
+    rd_kafka_resp_err_t err;
+    do {
+        const auto now = now_ns();
+        std::memcpy(value.data(), &now, sizeof(now));
+        err = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(s.w.topic.c_str()),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_VALUE(value.data(), value.size()),
+            RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()),
+            RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            std::this_thread::sleep_for(std::chrono::microseconds(100));
+        }
+    } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && now_ns() < end);
+    return err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__QUEUE_FULL;
+}
+
+std::vector<char> random_value(const run_state& s, int index) {
     std::vector<char> value(static_cast<size_t>(s.w.message_size_bytes));
     std::mt19937_64 rng(static_cast<uint64_t>(index) + 1);
     for (auto& c : value) {
         c = static_cast<char>(rng());
     }
+    return value;
+}
+
+// A transactional producer's loop: transactions of transaction_records
+// records, each committed before the next begins (unthrottled). Returns
+// the records refused or in transactions that failed.
+uint64_t send_transactions(rd_kafka_t* rk, const run_state& s, int index) {
+    constexpr int txn_timeout_ms = 30000;
+    auto value = random_value(s, index);
+    if (auto* e = rd_kafka_init_transactions(rk, txn_timeout_ms)) {
+        rd_kafka_error_destroy(e);
+        return 1;
+    }
+    const auto end = s.window_end_ns.load();
+    uint64_t failed = 0;
+    for (uint64_t n = 0; now_ns() < end;) {
+        if (auto* e = rd_kafka_begin_transaction(rk)) {
+            rd_kafka_error_destroy(e);
+            return failed + 1;
+        }
+        for (int i = 0; i < s.w.transaction_records; ++i, ++n) {
+            failed += send_one(rk, s, value, n, end) ? 0 : 1;
+        }
+        if (auto* e = rd_kafka_commit_transaction(rk, txn_timeout_ms)) {
+            failed += static_cast<uint64_t>(s.w.transaction_records);
+            rd_kafka_error_destroy(e);
+            return failed;
+        }
+    }
+    return failed;
+}
+
+// The send loop: returns the produce calls librdkafka refused.
+uint64_t send_until_window_end(rd_kafka_t* rk, const run_state& s, int index) {
+    auto value = random_value(s, index);
     const double size = static_cast<double>(value.size());
     const double rate = s.w.rate_mbps * 1e6 / s.w.producers;
     token_bucket bucket(rate, std::max(size, rate * burst_s), now_ns());
@@ -102,22 +163,7 @@ uint64_t send_until_window_end(rd_kafka_t* rk, const run_state& s, int index) {
                 continue;
             }
         }
-        const auto key = s.w.keyed ? fmt::format("key-{}", n % key_space) : std::string();
-        rd_kafka_resp_err_t err;
-        do {
-            now = now_ns();
-            std::memcpy(value.data(), &now, sizeof(now));
-            err = rd_kafka_producev(
-                rk, RD_KAFKA_V_TOPIC(s.w.topic.c_str()),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                RD_KAFKA_V_VALUE(value.data(), value.size()),
-                RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()),
-                RD_KAFKA_V_END);
-            if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-                std::this_thread::sleep_for(std::chrono::microseconds(100));
-            }
-        } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && now_ns() < end);
-        if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        if (!send_one(rk, s, value, n, end)) {
             ++refused;
         }
     }
@@ -128,7 +174,7 @@ uint64_t send_until_window_end(rd_kafka_t* rk, const run_state& s, int index) {
 void run_producer(int index, const run_state& state, producer_stats& out) {
     producer_context ctx{&state, &out};
     std::string error;
-    auto* conf = make_conf(producer_properties(state), error);
+    auto* conf = make_conf(producer_properties(state, index), error);
     if (conf == nullptr) {
         out.setup_error = error;
         return;
@@ -148,7 +194,9 @@ void run_producer(int index, const run_state& state, producer_stats& out) {
             rd_kafka_poll(rk.get(), poll_timeout_ms);
         }
     });
-    const auto refused = send_until_window_end(rk.get(), state, index);
+    const auto refused = state.w.transaction_records > 0
+        ? send_transactions(rk.get(), state, index)
+        : send_until_window_end(rk.get(), state, index);
     if (!wait_out_queue(rk.get(), drain_timeout_ns)) {
         rd_kafka_purge(rk.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         wait_out_queue(rk.get(), purge_timeout_ns);

@@ -5,7 +5,9 @@ Full run (`make bench`):
   1. bench/system/limits measures the machine: fdatasync bandwidth and
      latency on the disk under bench/.scratch, loopback TCP bandwidth;
   2. each standard workload (bench/system/workloads/{1-latency,2-throughput,
-     3-mixed,4-small-messages}.yaml) runs with the same client, atoll-bench
+     3-mixed,4-small-messages}.yaml, and issue 14's costs: 5-plain against
+     5-idempotent, transactions of 1, 10 and 100 records in 6-txn-*.yaml)
+     runs with the same client, atoll-bench
      (librdkafka), against four targets (brokers.py):
        atolld       a fresh release atolld (own data dir under bench/.scratch,
                     free port, --no-pin);
@@ -62,7 +64,9 @@ import kafka_tools  # noqa: E402
 from brokers import BROKER_TARGETS, KAFKA_TARGETS, TARGETS, BrokerError  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-STANDARD = ["1-latency", "2-throughput", "3-mixed", "4-small-messages"]
+STANDARD = ["1-latency", "2-throughput", "3-mixed", "4-small-messages",
+            # Issue 14: the cost of idempotence and of transactions.
+            "5-plain", "5-idempotent", "6-txn-1", "6-txn-10", "6-txn-100"]
 SMOKE = ["smoke"]
 MIXED, MAXIMUM, LATENCY = "3-mixed", "2-throughput", "1-latency"
 MIXED_SHARE = 0.5  # of the maximum from 2-throughput
@@ -282,7 +286,7 @@ class Suite:
 
     def run(self) -> tuple[dict[str, Any], dict[str, Any]]:
         self.check_tools()
-        workloads = SMOKE if self.args.smoke else STANDARD
+        workloads = SMOKE if self.args.smoke else (self.args.only or STANDARD)
         for w in workloads:
             if not (self.args.workloads / f"{w}.yaml").is_file():
                 raise SuiteError(f"workload file {self.args.workloads / f'{w}.yaml'} missing")
@@ -746,6 +750,8 @@ def main() -> int:
                    default=Path(os.environ.get("ATOLL_BENCH",
                                                REPO / "build/release/bin/atoll-bench")))
     p.add_argument("--workloads", type=Path, default=_WORKLOADS_DIR)
+    p.add_argument("--only", type=lambda v: [w for w in v.split(",") if w],
+                   help="run only these workloads (comma-separated names)")
     p.add_argument("--duration-s", type=int,
                    help="override every workload's duration_s (a shorter full run)")
     p.add_argument("--warmup-s", type=int, help="override every workload's warmup_s")

@@ -132,6 +132,10 @@ set_result set_workload_key(workload& w, std::string_view key, std::string_view 
     } else if (key == "compression") {
         return set_choice(w.compression, key, value,
                           {"none", "gzip", "snappy", "lz4", "zstd"});
+    } else if (key == "idempotence") {
+        return set_bool(w.idempotence, key, value);
+    } else if (key == "transaction_records") {
+        return set_int(w.transaction_records, key, value, 0, 1000000);
     }
     return base::make_error(workload_errc::unknown_key,
                             fmt::format("unknown key '{}'", key));

@@ -27,6 +27,9 @@ struct workload {
     int32_t linger_ms{1};
     int32_t batch_size_bytes{131072};
     std::string compression{"none"}; // none, gzip, snappy, lz4, zstd
+    bool idempotence{false};         // enable.idempotence
+    // Records per transaction of a transactional producer; 0: none.
+    int32_t transaction_records{0};
 };
 
 enum class workload_errc { syntax, unknown_key, duplicate_key, bad_value, io };

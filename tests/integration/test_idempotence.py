@@ -273,3 +273,74 @@ def test_librdkafka_idempotent_producer_writes_each_record_exactly_once(broker):
             [state] = describe_producers(conn, "idem-rdkafka", [p])[0]["active_producers"]
             assert state["last_sequence"] == 199, state
     assert sorted(values, key=int) == [str(i) for i in range(600)]
+
+
+PRODUCE_THROUGH_A_CRASH = textwrap.dedent("""
+    import json, sys, time
+    from confluent_kafka import Producer
+    bootstrap, topic, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    p = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
+                  "linger.ms": 2, "batch.num.messages": 50, "message.timeout.ms": 60000,
+                  "reconnect.backoff.ms": 50, "reconnect.backoff.max.ms": 200})
+    delivered, errors = [], []
+    def done(err, msg):
+        if err is None:
+            delivered.append(int(msg.value()))
+        else:
+            errors.append(str(err))
+    for i in range(count):
+        while True:
+            try:
+                p.produce(topic, value=str(i).encode(), partition=0, on_delivery=done)
+                break
+            except BufferError:
+                p.poll(0.05)
+        p.poll(0)
+        if i % 200 == 0:
+            time.sleep(0.05)  # spread the sends over the crash
+    left = p.flush(60)
+    print(json.dumps({"left": left, "errors": errors, "delivered": delivered}))
+""")
+
+
+def test_an_idempotent_producer_writes_each_record_once_across_a_broker_crash(launcher,
+                                                                           tmp_path):
+    """SIGKILL of the broker while librdkafka has batches in flight: after
+    the restart it retries them, and the partition (its producer state
+    rebuilt from the log) stores each record once, in order."""
+    data_dir = tmp_path / "kept"
+    data_dir.mkdir()
+    b = launcher.start(data_dir=data_dir)
+    with b.connect() as conn:
+        create_topic(conn, "idem-crash")
+    client = subprocess.Popen(["/usr/bin/python3", "-c", PRODUCE_THROUGH_A_CRASH, b.bootstrap,
+                               "idem-crash", "4000"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        time.sleep(0.4)
+        b.stop(signal.SIGKILL)
+        time.sleep(0.5)
+        b = launcher.start(data_dir=data_dir, port=b.port)
+        out, err = client.communicate(timeout=CLIENT_TIMEOUT_S)
+    finally:
+        if client.poll() is None:
+            client.kill()
+            client.wait()
+    assert client.returncode == 0, err[-3000:]
+    outcome = json.loads(out.strip().splitlines()[-1])
+    assert outcome["left"] == 0 and outcome["errors"] == [], outcome["errors"][:5]
+    assert sorted(outcome["delivered"]) == list(range(4000))
+    with b.connect() as conn:
+        stored = []
+        offset = 0
+        while True:
+            resp = conn.call(kw.FETCH, 12, {"max_wait_ms": 0, "min_bytes": 0, "topics": [{
+                "topic": "idem-crash", "partitions": [{"partition": 0, "fetch_offset": offset,
+                                                       "partition_max_bytes": 1 << 20}]}]})
+            part = resp["responses"][0]["partitions"][0]
+            batches = kw.decode_record_batches(part["records"])
+            if not batches:
+                break
+            stored += [int(r.value) for bt in batches for r in bt.records]
+            offset = batches[-1].base_offset + batches[-1].last_offset_delta + 1
+    assert stored == list(range(4000))

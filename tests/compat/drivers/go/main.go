@@ -88,6 +88,7 @@ func allScenarios() []scenario {
 	all = append(all, franzProducerScenarios()...)
 	all = append(all, franzConsumerScenarios()...)
 	all = append(all, franzAdminScenarios()...)
+	all = append(all, franzTxnScenarios()...)
 	all = append(all, saramaProducerScenarios()...)
 	all = append(all, saramaConsumerScenarios()...)
 	all = append(all, saramaAdminScenarios()...)

@@ -144,9 +144,11 @@ def ck_produce(ctx: Ctx, topic: str, records: list[dict], conf: dict, partition:
     return reports
 
 
-def ck_read(ctx: Ctx, topic: str, count: int, partition: int = 0, start: int = ck.OFFSET_BEGINNING) -> list:
+def ck_read(ctx: Ctx, topic: str, count: int, partition: int = 0, start: int = ck.OFFSET_BEGINNING,
+            isolation: str = "read_uncommitted") -> list:
     c = ck.Consumer({"bootstrap.servers": ctx.bootstrap, "group.id": f"{ctx.base}-reader",
-                     "enable.auto.commit": False, "enable.partition.eof": True})
+                     "enable.auto.commit": False, "enable.partition.eof": True,
+                     "isolation.level": isolation})
     c.assign([ck.TopicPartition(topic, partition, start)])
     out, deadline = [], time.monotonic() + WAIT_S
     try:
@@ -327,6 +329,27 @@ def ck_results(futures: dict) -> dict:
         except ck.KafkaException as e:
             out[str(key)] = ck_err(e.args[0])
     return out
+
+
+@scenario(f"{CK}.txn.commit_and_abort")
+def ck_txn_commit_and_abort(ctx: Ctx) -> Any:
+    """A transactional producer: committed, aborted, committed; read both ways."""
+    topic = ctx.topic()
+    ctx.create(topic)
+    p = ck.Producer({"bootstrap.servers": ctx.bootstrap, "transactional.id": f"{ctx.base}-id",
+                     "linger.ms": 5})
+    p.init_transactions(WAIT_S)
+    for i, (values, commit) in enumerate(((["c0", "c1"], True), (["a0"], False), (["d0"], True))):
+        p.begin_transaction()
+        for v in values:
+            p.produce(topic, v.encode(), partition=0, timestamp=BASE_TS + i)
+        assert p.flush(WAIT_S) == 0
+        if commit:
+            p.commit_transaction(WAIT_S)
+        else:
+            p.abort_transaction(WAIT_S)
+    return {"read_committed": ck_read(ctx, topic, 3, isolation="read_committed"),
+            "read_uncommitted": ck_read(ctx, topic, 4)}
 
 
 @scenario(f"{CK}.admin.topics")

@@ -186,7 +186,13 @@ final class Ctx implements AutoCloseable {
     }
 
     List<ConsumerRecord<byte[], byte[]>> readAll(Collection<TopicPartition> tps, int expected) throws Exception {
-        KafkaConsumer<byte[], byte[]> c = consumer(Map.of());
+        return readAll(tps, expected, Map.of());
+    }
+
+    /** The same with consumer settings of the caller's (isolation.level=read_committed). */
+    List<ConsumerRecord<byte[], byte[]>> readAll(Collection<TopicPartition> tps, int expected,
+                                                 Map<String, Object> overrides) throws Exception {
+        KafkaConsumer<byte[], byte[]> c = consumer(overrides);
         c.assign(tps);
         c.seekToBeginning(tps);
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();

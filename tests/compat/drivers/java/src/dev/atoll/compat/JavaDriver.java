@@ -47,6 +47,8 @@ public final class JavaDriver {
         ProducerScenarios.register(r);
         ConsumerScenarios.register(r);
         AdminScenarios.register(r);
+        TransactionScenarios.register(r);
+        StreamsScenarios.register(r);
         return r;
     }
 
