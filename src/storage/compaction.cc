@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -71,6 +73,17 @@ base::error<errc> corrupt(const std::string& what) {
     return base::make_error(errc::corrupted, what);
 }
 
+// Whether a data batch belongs to an aborted transaction.
+bool is_aborted(const compaction_job& job, const model::record_batch_header& h) {
+    if (!h.is_transactional() || h.is_control()) {
+        return false;
+    }
+    return std::any_of(job.aborted.begin(), job.aborted.end(), [&](const auto& a) {
+        return a.producer_id == h.producer_id && a.first_offset() <= h.base_offset
+            && h.base_offset <= a.last_offset();
+    });
+}
+
 // Maps each key of the dirty segments to its latest offset, until the map
 // holds max_keys keys. Returns the offset the map covers up to.
 result<model::offset> build_key_map(const compaction_job& job, key_map& map,
@@ -85,7 +98,7 @@ result<model::offset> build_key_map(const compaction_job& job, key_map& map,
             if (b.last_offset() < job.dirty_start) {
                 return true;
             }
-            if (!b.header().is_control()) {
+            if (!b.header().is_control() && !is_aborted(job, b.header())) {
                 auto reader = model::record_reader::open(
                     b, model::parse_options::default_max_uncompressed_bytes);
                 if (!reader) {
@@ -157,6 +170,10 @@ struct batch_filter {
     result<std::optional<model::record_batch>> apply(const model::record_batch& b) {
         if (b.header().is_control() || b.base_offset() >= map_end) {
             return std::optional<model::record_batch>(b.share());
+        }
+        if (is_aborted(job, b.header())) {
+            removed += static_cast<uint64_t>(b.record_count());
+            return std::optional<model::record_batch>{};
         }
         auto reader = model::record_reader::open(
             b, model::parse_options::default_max_uncompressed_bytes);

@@ -2,6 +2,7 @@
 
 #include "model/fundamental.h"
 #include "storage/file.h"
+#include "storage/producer_state.h"
 #include "storage/segment_index.h"
 
 #include <cstdint>
@@ -50,6 +51,10 @@ struct compaction_job {
     // log.cleaner.io.max.bytes.per.second: bytes read a second, at most
     // (0: no limit). The pass sleeps on its own thread to keep to it.
     uint64_t max_bytes_per_second{0};
+    // The aborted transactions among the segments: their records are
+    // dropped and never supersede a committed record of the same key (as
+    // Kafka's cleaner does); their markers stay.
+    std::vector<aborted_transaction> aborted;
 };
 
 struct compacted_segment {

@@ -845,6 +845,10 @@ compaction_job disk_log::plan_compaction(model::offset max_offset) const {
     job.max_keys = _config.compaction_max_keys;
     job.now_ms = _clock();
     job.delete_retention_ms = _config.delete_retention_ms;
+    if (!job.segments.empty()) {
+        job.aborted = _producers.aborted_between(job.segments.front().base,
+                                                 model::offset(max_offset));
+    }
     return job;
 }
 

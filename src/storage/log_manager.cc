@@ -8,6 +8,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <optional>
 
 namespace storage {
@@ -133,8 +134,10 @@ std::vector<std::string> log_manager::names() const {
 }
 
 model::offset log_manager::housekeeping_bound(const managed& m) {
-    return std::min(m.cleanable_up_to,
-                    model::offset(m.log->offsets().flushed_offset() - 1));
+    // Never past an open transaction: it may yet be aborted.
+    return std::min({m.cleanable_up_to,
+                     model::offset(m.log->offsets().flushed_offset() - 1),
+                     model::offset(m.log->last_stable_offset()() - 1)});
 }
 
 runtime::awaitable<void> log_manager::housekeep() {

@@ -272,6 +272,41 @@ TEST_F(compaction_test, control_batches_and_keyless_records_are_kept) {
     EXPECT_EQ(got[2].offset, model::offset(3));
 }
 
+TEST_F(compaction_test, an_aborted_transaction_never_supersedes_a_committed_value) {
+    auto l = open_log();
+    append(*l, {{"k", "committed", now_ms}});
+    // Producer 7's transaction writes k again, then aborts.
+    model::record_batch_builder txn;
+    txn.set_producer(7, 0, 0).set_transactional();
+    model::record_data d;
+    std::string key = "k";
+    std::string value = "aborted";
+    d.key = bytes_of(key);
+    d.value = bytes_of(value);
+    d.timestamp = now_ms;
+    txn.add_record(d);
+    auto tb = txn.build();
+    ASSERT_TRUE(l->append(tb, model::term_id(1)));
+    model::record_batch_builder abort;
+    abort.set_control().set_transactional().set_producer(7, 0, -1);
+    auto marker = model::transaction_marker_value(0);
+    abort.add_control_record(model::control_record_type::abort, marker, now_ms);
+    auto ab = abort.build();
+    ASSERT_TRUE(l->append(ab, model::term_id(1)));
+    for (int i = 0; i < 30; ++i) {
+        append(*l, {{"filler", std::string(100, 'f'), now_ms}});
+    }
+    compact_fully(*l);
+    auto got = read_all(*l);
+    ASSERT_GE(got.size(), 2u);
+    EXPECT_EQ(got[0].key, "k");
+    EXPECT_EQ(got[0].value, "committed");
+    EXPECT_EQ(got[0].offset, model::offset(0));
+    // The aborted record is gone; its marker stays.
+    EXPECT_TRUE(got[1].control);
+    EXPECT_EQ(got[1].offset, model::offset(2));
+}
+
 TEST_F(compaction_test, compaction_waits_for_the_dirty_ratio_and_the_policy) {
     config.min_cleanable_dirty_ratio = 0.5;
     auto l = open_log();
