@@ -3,6 +3,7 @@
 #include "base/logger.h"
 #include "cluster/partition_manager.h"
 #include "kafka/server/coordinator_log.h"
+#include "runtime/when_all.h"
 #include "storage/log_manager.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -465,20 +466,13 @@ runtime::awaitable<void> txn_manager::complete_end(int32_t partition, std::strin
     auto partitions = m->partitions;
     int64_t producer_id = m->producer_id;
     int16_t epoch = m->epoch;
+    // Every partition's marker at once: their flushes overlap.
+    std::vector<runtime::awaitable<void>> markers;
     for (const auto& tp : partitions) {
-        // A marker that cannot be written now (a full disk) is retried
-        // until it is: the transaction's partitions stay unstable meanwhile.
-        while (!_stopping) {
-            auto task = _services.write_marker(tp, producer_id, epoch, commit);
-            if (co_await std::move(task) == error_code::none) {
-                break;
-            }
-            boost::asio::steady_timer pause(_ex, std::chrono::milliseconds(500));
-            boost::system::error_code ec;
-            co_await pause.async_wait(
-                boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-        }
+        markers.push_back(write_marker_until_done(tp, producer_id, epoch, commit));
     }
+    auto all = runtime::when_all(std::move(markers));
+    co_await std::move(all);
     if (_stopping) {
         co_return; // finished at the next start, from the prepare record
     }
@@ -497,6 +491,24 @@ runtime::awaitable<void> txn_manager::complete_end(int32_t partition, std::strin
     }
     if (auto* after = find(id)) {
         after->pending = false;
+    }
+}
+
+runtime::awaitable<void> txn_manager::write_marker_until_done(topic_partition tp,
+                                                              int64_t producer_id,
+                                                              int16_t epoch,
+                                                              bool commit) {
+    // A marker that cannot be written now (a full disk) is retried until it
+    // is: the partition stays unstable meanwhile.
+    while (!_stopping) {
+        auto task = _services.write_marker(tp, producer_id, epoch, commit);
+        if (co_await std::move(task) == error_code::none) {
+            co_return;
+        }
+        boost::asio::steady_timer pause(_ex, std::chrono::milliseconds(500));
+        boost::system::error_code ec;
+        co_await pause.async_wait(
+            boost::asio::redirect_error(boost::asio::use_awaitable, ec));
     }
 }
 

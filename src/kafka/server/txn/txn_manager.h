@@ -148,6 +148,9 @@ private:
     runtime::awaitable<error_code> prepare_end(int32_t partition, std::string id,
                                                bool commit, bool fence);
     runtime::awaitable<void> complete_end(int32_t partition, std::string id);
+    runtime::awaitable<void> write_marker_until_done(topic_partition tp,
+                                                     int64_t producer_id, int16_t epoch,
+                                                     bool commit);
     void start_completion(int32_t partition, const std::string& id);
     runtime::awaitable<void> run_ticks();
     runtime::awaitable<void> abort_timed_out();
