@@ -305,10 +305,22 @@ runtime::awaitable<init_result> txn_manager::init_producer_id(
         co_return init_result{error_code::producer_fenced};
     }
     txn_metadata next = m != nullptr ? *m : txn_metadata{};
-    if (m == nullptr || epoch_exhausted(next.epoch)) {
+    // No other change to the id (an old instance's AddPartitionsToTxn) may
+    // come between this check and the new epoch on disk.
+    if (m != nullptr) {
+        m->pending = true;
+    }
+    auto release = [this, &id] {
+        if (auto* after = find(id)) {
+            after->pending = false;
+        }
+    };
+    bool is_new = m == nullptr;
+    if (is_new || epoch_exhausted(next.epoch)) {
         auto task = _services.new_producer_id();
         auto pid = co_await std::move(task);
         if (!pid) {
+            release();
             co_return init_result{error_code::coordinator_not_available};
         }
         next.previous_producer_id = next.producer_id;
@@ -317,17 +329,18 @@ runtime::awaitable<init_result> txn_manager::init_producer_id(
     } else {
         next.epoch = static_cast<int16_t>(next.epoch + 1);
     }
+    if (is_new && find(id) != nullptr) {
+        // Another InitProducerId created the id meanwhile.
+        co_return init_result{error_code::concurrent_transactions};
+    }
     next.timeout_ms = timeout_ms;
     next.status = txn_status::empty;
     next.partitions.clear();
     next.start_ms = -1;
     next.last_update_ms = now_ms();
     next.pending = false;
-    // Re-checked after the awaits above: another request may have begun.
-    if (auto* again = find(id); again != nullptr && again->pending) {
-        co_return init_result{error_code::concurrent_transactions};
-    }
     auto e = co_await persist(partition, id, next);
+    release();
     if (e != error_code::none) {
         co_return init_result{e};
     }
