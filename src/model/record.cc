@@ -128,6 +128,29 @@ std::optional<control_record_key> parse_control_key(
     return control_record_key{version, big_endian::read<int16_t>(key->data() + 2)};
 }
 
+std::optional<transaction_marker> read_transaction_marker(const record_batch& batch) {
+    if (!batch.header().is_control()) {
+        return std::nullopt;
+    }
+    auto reader =
+        record_reader::open(batch, parse_options::default_max_uncompressed_bytes);
+    if (!reader) {
+        return std::nullopt;
+    }
+    auto rec = reader->next();
+    if (!rec || *rec == nullptr) {
+        return std::nullopt;
+    }
+    auto key = parse_control_key((*rec)->key);
+    bool commit = key && key->type == static_cast<int16_t>(control_record_type::commit);
+    bool abort = key && key->type == static_cast<int16_t>(control_record_type::abort);
+    const auto& value = (*rec)->value;
+    if (!(commit || abort) || !value || value->size() < txn_marker_value_bytes) {
+        return std::nullopt;
+    }
+    return transaction_marker{commit, big_endian::read<int32_t>(value->data() + 2)};
+}
+
 record_reader::record_reader(const record_batch_header& header, base::iobuf records)
   : _header(header)
   , _parser(std::move(records)) {}

@@ -117,6 +117,17 @@ struct control_record_key {
 std::optional<control_record_key> parse_control_key(
     const std::optional<std::span<const uint8_t>>& key);
 
+// What a transaction marker (a control batch's record) says: commit or
+// abort, and the epoch of the coordinator that wrote it.
+struct transaction_marker {
+    bool commit{false};
+    int32_t coordinator_epoch{-1};
+};
+
+// The marker a control batch carries; nullopt when it holds none (an empty
+// batch left by compaction, another control type, or a malformed record).
+std::optional<transaction_marker> read_transaction_marker(const record_batch& batch);
+
 // Reads the records of a batch one by one, decompressing them first if
 // need be. Checks as it reads: each record's length and fields, offset
 // deltas strictly increasing within [0, lastOffsetDelta], control records'

@@ -39,36 +39,6 @@ uint32_t crc_of_batch(const base::iobuf& batch) {
 // damaged.
 constexpr size_t snapshots_kept = 2;
 
-// What a transaction marker says: its key is {version int16, type int16}
-// (0 abort, 1 commit), its value {version int16, coordinator epoch int32}.
-struct marker {
-    bool commit{false};
-    int32_t coordinator_epoch{-1};
-};
-
-int32_t be32(std::span<const uint8_t> v, size_t at) {
-    return static_cast<int32_t>((uint32_t{v[at]} << 24) | (uint32_t{v[at + 1]} << 16)
-                                | (uint32_t{v[at + 2]} << 8) | uint32_t{v[at + 3]});
-}
-
-std::optional<marker> read_marker(const model::record_batch& batch) {
-    auto reader = model::record_reader::open(batch, 1 << 20);
-    if (!reader) {
-        return std::nullopt;
-    }
-    auto rec = reader->next();
-    if (!rec || *rec == nullptr || !(*rec)->key || (*rec)->key->size() < 4) {
-        return std::nullopt;
-    }
-    const auto& r = **rec;
-    marker m;
-    m.commit = (*r.key)[3] == 1 && (*r.key)[2] == 0;
-    if (r.value && r.value->size() >= 6) {
-        m.coordinator_epoch = be32(*r.value, 2);
-    }
-    return m;
-}
-
 bool is_leftover(const std::string& name) {
     return name.ends_with(".tmp") || name.ends_with(".cleaned");
 }
@@ -398,7 +368,7 @@ void disk_log::apply_to_producers(const model::record_batch& batch) {
     }
     if (h.is_control()) {
         // An empty control batch (its marker compacted away) ends nothing.
-        if (auto m = read_marker(batch)) {
+        if (auto m = model::read_transaction_marker(batch)) {
             _producers.apply_marker(h, m->coordinator_epoch, m->commit);
         }
     } else {

@@ -22,25 +22,12 @@ int64_t now_ms() {
         .count();
 }
 
-// A control record's key is {version int16, type int16}: 1 is a commit.
-bool is_commit_marker(const model::record_batch& batch) {
-    auto reader = model::record_reader::open(batch, 1 << 20);
-    if (!reader) {
-        return false;
-    }
-    auto r = reader->next();
-    if (!r || *r == nullptr || !(*r)->key || (*r)->key->size() < 4) {
-        return false;
-    }
-    const auto& key = *(*r)->key;
-    return key[2] == 0 && key[3] == 1;
-}
-
 void replay_batch(const model::record_batch& batch, const record_fn& on_record,
                   const marker_fn& on_marker, size_t& records) {
     if (batch.header().is_control()) {
-        if (on_marker) {
-            on_marker(batch.header(), is_commit_marker(batch));
+        auto marker = model::read_transaction_marker(batch);
+        if (on_marker && marker) {
+            on_marker(batch.header(), marker->commit);
         }
         return;
     }

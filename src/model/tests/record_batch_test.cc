@@ -284,6 +284,25 @@ TEST(record_batch, control_batches_carry_checked_keys_and_markers) {
     EXPECT_EQ(key->type, static_cast<int16_t>(control_record_type::commit));
 }
 
+TEST(record_batch, transaction_markers_read_back_with_their_decision_and_epoch) {
+    for (auto type : {control_record_type::commit, control_record_type::abort}) {
+        record_batch_builder builder;
+        builder.set_control().set_transactional().set_producer(5, 0, -1);
+        builder.add_control_record(type, transaction_marker_value(7), ts0);
+        auto marker = read_transaction_marker(builder.build());
+        ASSERT_TRUE(marker);
+        EXPECT_EQ(marker->commit, type == control_record_type::commit);
+        EXPECT_EQ(marker->coordinator_epoch, 7);
+    }
+    // Data batches, and control batches of another kind, carry none.
+    EXPECT_FALSE(read_transaction_marker(build({{"k", "v", {}, ts0}})));
+    record_batch_builder leader_change;
+    leader_change.set_control();
+    leader_change.add_control_record(control_record_type::leader_change, std::nullopt,
+                                     ts0);
+    EXPECT_FALSE(read_transaction_marker(leader_change.build()));
+}
+
 std::vector<uint8_t> control_batch(const raw_record& record) {
     record_batch_header h;
     h.attributes = batch_attributes::control_bit | batch_attributes::transactional_bit;

@@ -32,6 +32,9 @@ constexpr int16_t first_served_version = 3;
 
 struct appended {
     error_code error{error_code::none};
+    // A transactional batch whose transaction is not open here yet: its
+    // coordinator must confirm the producer added the partition first.
+    bool needs_verification{false};
     int64_t base_offset{-1};
     int64_t log_start_offset{-1};
     // A producer's retry answered with the original batch's offsets: its
@@ -249,30 +252,13 @@ std::variant<int64_t, refusal> apply_rules(model::record_batch& batch,
     return int64_t{-1};
 }
 
-// Whether the producer's open transaction includes this partition
-// (KIP-890's verification): known here once its first batch is in, else
-// asked of its coordinator, so that a write outside any transaction the
-// coordinator knows cannot leave the partition unstable for good.
-runtime::awaitable<error_code> verify_transactional(
-    backend& node, const std::optional<std::string>& transactional_id,
-    const std::string& topic, int32_t partition, const model::record_batch_header& h) {
-    int64_t pid = h.producer_id;
-    int16_t epoch = h.producer_epoch;
-    auto open_here = on_partition(
-        node, topic, partition, [pid, epoch](storage::log_manager::managed* m) {
-            const auto* e = m == nullptr ? nullptr : m->log->producers().find(pid);
-            return e != nullptr && e->epoch == epoch
-                && e->transaction_first_offset.has_value();
-        });
-    if (co_await std::move(open_here)) {
-        co_return error_code::none;
-    }
-    if (!transactional_id) {
-        co_return error_code::invalid_txn_state;
-    }
-    auto task = verify_in_txn(node, *transactional_id, pid, epoch,
-                              txn::topic_partition(topic, partition));
-    co_return co_await std::move(task);
+// Whether a producer's transaction is open in this partition: then its
+// coordinator has the partition in it, and a transactional batch needs no
+// check (KIP-890's verification) beyond the epoch the append checks.
+bool open_here(const storage::disk_log& log, const model::record_batch_header& h) {
+    const auto* e = log.producers().find(h.producer_id);
+    return e != nullptr && e->epoch == h.producer_epoch
+        && e->transaction_first_offset.has_value();
 }
 
 void answer_refusal(partition_out& out, refusal r) {
@@ -306,44 +292,60 @@ runtime::awaitable<void> produce_partition(
         co_return;
     }
     out.log_append_time_ms = std::get<int64_t>(applied);
-    if (batch.header().is_transactional()) {
-        auto verified =
-            verify_transactional(node, transactional_id, topic, in.index, batch.header());
-        if (auto e = co_await std::move(verified); e != error_code::none) {
+    bool wait_for_flush = acks == -1;
+    auto attempt = [&](bool verified) {
+        auto append = [batch = batch.share(), wait_for_flush,
+                       waiters = &node.waiting_fetches, topic, partition = in.index,
+                       verified](storage::log_manager::managed* m) mutable
+            -> runtime::awaitable<appended> {
+            if (m == nullptr) {
+                co_return appended{error_code::unknown_topic_or_partition};
+            }
+            if (batch.header().is_transactional() && !verified
+                && !open_here(*m->log, batch.header())) {
+                co_return appended{.needs_verification = true};
+            }
+            auto r = co_await m->flusher->append(batch, model::term_id(0));
+            if (!r) {
+                co_return appended{to_error_code(r.code())};
+            }
+            if (!r->duplicate) {
+                // Consumers read up to the log end, so they may see it now.
+                wake_fetches(*waiters, topic, partition);
+            }
+            if (wait_for_flush) {
+                // acks=all on a single node: acknowledged once on disk.
+                if (auto f = co_await m->flusher->flush(); !f) {
+                    co_return appended{to_error_code(f.code())};
+                }
+            }
+            appended out{.base_offset = r->base_offset(),
+                         .log_start_offset = m->log->offsets().log_start()};
+            if (r->duplicate) {
+                out.duplicate_timestamp = r->duplicate_timestamp;
+            }
+            co_return out;
+        };
+        return on_partition(node, topic, in.index, std::move(append));
+    };
+    auto first = attempt(false);
+    auto result = co_await std::move(first);
+    if (result.needs_verification) {
+        // Asked of the coordinator only for a transaction's first batch here.
+        error_code e = error_code::invalid_txn_state;
+        if (transactional_id) {
+            auto verified = verify_in_txn(
+                node, *transactional_id, batch.header().producer_id,
+                batch.header().producer_epoch, txn::topic_partition(topic, in.index));
+            e = co_await std::move(verified);
+        }
+        if (e != error_code::none) {
             answer_refusal(out, {e});
             co_return;
         }
+        auto second = attempt(true);
+        result = co_await std::move(second);
     }
-    bool wait_for_flush = acks == -1;
-    auto append =
-        [batch = std::move(batch), wait_for_flush, waiters = &node.waiting_fetches, topic,
-         partition = in.index](
-            storage::log_manager::managed* m) mutable -> runtime::awaitable<appended> {
-        if (m == nullptr) {
-            co_return appended{error_code::unknown_topic_or_partition};
-        }
-        auto r = co_await m->flusher->append(batch, model::term_id(0));
-        if (!r) {
-            co_return appended{to_error_code(r.code())};
-        }
-        if (!r->duplicate) {
-            // Consumers read up to the log end, so they may see it now.
-            wake_fetches(*waiters, topic, partition);
-        }
-        if (wait_for_flush) {
-            // acks=all on a single node: acknowledged once on disk.
-            if (auto f = co_await m->flusher->flush(); !f) {
-                co_return appended{to_error_code(f.code())};
-            }
-        }
-        appended out{error_code::none, r->base_offset(), m->log->offsets().log_start()};
-        if (r->duplicate) {
-            out.duplicate_timestamp = r->duplicate_timestamp;
-        }
-        co_return out;
-    };
-    auto task = on_partition(node, topic, in.index, std::move(append));
-    auto result = co_await std::move(task);
     if (result.error != error_code::none) {
         answer_refusal(out, {result.error});
         co_return;
