@@ -11,7 +11,7 @@ from kafka_wire import (ADD_OFFSETS_TO_TXN, ADD_PARTITIONS_TO_TXN, ALTER_CONFIGS
 
 # api_key -> (min_version, max_version) that ApiVersions must advertise, exactly.
 SUPPORTED_APIS: dict[int, tuple[int, int]] = {
-    PRODUCE: (0, 11),
+    PRODUCE: (0, 12),  # v12: transaction version 2 (KIP-890)
     FETCH: (4, 17),
     LIST_OFFSETS: (0, 10),
     METADATA: (0, 12),
@@ -43,8 +43,8 @@ SUPPORTED_APIS: dict[int, tuple[int, int]] = {
     DESCRIBE_PRODUCERS: (0, 0),
     ADD_PARTITIONS_TO_TXN: (0, 5),
     ADD_OFFSETS_TO_TXN: (0, 4),
-    END_TXN: (0, 4),
-    TXN_OFFSET_COMMIT: (0, 4),
+    END_TXN: (0, 5),
+    TXN_OFFSET_COMMIT: (0, 5),
     DESCRIBE_TRANSACTIONS: (0, 0),
     LIST_TRANSACTIONS: (0, 1),
 }

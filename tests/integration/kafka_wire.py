@@ -79,10 +79,12 @@ INVALID_TXN_STATE = 48
 INVALID_PRODUCER_ID_MAPPING = 49
 INVALID_TRANSACTION_TIMEOUT = 50
 CONCURRENT_TRANSACTIONS = 51
+TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53
 OPERATION_NOT_ATTEMPTED = 55
 UNSTABLE_OFFSET_COMMIT = 88
 PRODUCER_FENCED = 90
 TRANSACTIONAL_ID_NOT_FOUND = 105
+TRANSACTION_ABORTABLE = 120
 INVALID_RECORD = 87
 ELECTION_NOT_NEEDED = 84
 
@@ -1628,6 +1630,8 @@ MESSAGES: dict[int, Message] = {m.api_key: m for m in [
     ), response=(
         F("throttle_time_ms", "int32"),
         F("error_code", "int16"),
+        F("producer_id", "int64", "5+", default=-1),
+        F("producer_epoch", "int16", "5+", default=-1),
     )),
     Message("TxnOffsetCommit", TXN_OFFSET_COMMIT, request=(
         F("transactional_id", "string"),

@@ -62,8 +62,8 @@ def txn_batch(pid, epoch, seq, values):
                                   base_sequence=seq, attributes=0x10)
 
 
-def produce(conn, topic, batch, txn_id=None, partition=0):
-    resp = conn.call(kw.PRODUCE, 9, {"transactional_id": txn_id, "acks": -1, "topic_data": [{
+def produce(conn, topic, batch, txn_id=None, partition=0, version=9):
+    resp = conn.call(kw.PRODUCE, version, {"transactional_id": txn_id, "acks": -1, "topic_data": [{
         "name": topic, "partition_data": [{"index": partition, "records": batch}]}]})
     return resp["responses"][0]["partition_responses"][0]
 
@@ -153,20 +153,28 @@ def test_an_aborted_transaction_is_listed_for_read_committed_fetchers(broker):
                  == "CompleteAbort", "the abort to complete")
 
 
-def test_a_transactional_write_to_a_partition_never_added_is_refused(broker):
+@pytest.mark.parametrize("version, refusal", [(9, kw.INVALID_TXN_STATE),
+                                              (11, kw.TRANSACTION_ABORTABLE)])
+def test_a_transactional_write_to_a_partition_never_added_is_refused(broker, version,
+                                                                     refusal):
+    """Below v12 a partition takes a transactional batch only once added
+    (KIP-890 part 1); v11 says so with TRANSACTION_ABORTABLE, as Kafka 4.x."""
+    topic, txn_id = f"txn-unadded-{version}", f"txn-unadded-{version}-id"
     with broker.connect() as conn:
-        create_topic(conn, "txn-unadded", partitions=2)
-        pid, epoch = init_txn_producer(conn, "txn-unadded-id")
-        add_partitions(conn, "txn-unadded-id", pid, epoch, "txn-unadded", [0])
-        resp = produce(conn, "txn-unadded", txn_batch(pid, epoch, 0, ["z"]),
-                       "txn-unadded-id", partition=1)
-        assert resp["error_code"] == kw.INVALID_TXN_STATE, resp
-        # No transactional id at all, or an unknown one: refused too.
-        assert produce(conn, "txn-unadded", txn_batch(pid, epoch, 0, ["z"]), None,
-                       partition=1)["error_code"] == kw.INVALID_TXN_STATE
-        assert produce(conn, "txn-unadded", txn_batch(pid, epoch, 0, ["z"]), "nobody",
-                       partition=1)["error_code"] == kw.INVALID_TXN_STATE
-        assert fetch(conn, "txn-unadded", 0, partition=1)["high_watermark"] == 0
+        create_topic(conn, topic, partitions=2)
+        pid, epoch = init_txn_producer(conn, txn_id)
+        add_partitions(conn, txn_id, pid, epoch, topic, [0])
+        resp = produce(conn, topic, txn_batch(pid, epoch, 0, ["z"]), txn_id, partition=1,
+                       version=version)
+        assert resp["error_code"] == refusal, resp
+        # An unknown transactional id is refused the same way; none at all is
+        # refused as an id the client may not use.
+        assert produce(conn, topic, txn_batch(pid, epoch, 0, ["z"]), "nobody", partition=1,
+                       version=version)["error_code"] == refusal
+        assert produce(conn, topic, txn_batch(pid, epoch, 0, ["z"]), None, partition=1,
+                       version=version)["error_code"] == \
+            kw.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+        assert fetch(conn, topic, 0, partition=1)["high_watermark"] == 0
 
 
 def test_coordinator_errors_for_wrong_ids_epochs_and_states(broker):

@@ -18,11 +18,11 @@ runtime::awaitable<std::optional<int64_t>> new_producer_id(backend& node) {
 }
 
 // A transactional producer's id and epoch come from its coordinator.
-runtime::awaitable<txn::init_result> init_transactional(
+runtime::awaitable<txn::producer_result> init_transactional(
     backend& node, const protocol::init_producer_id_request& request) {
     auto located = locate_txn(node, *request.transactional_id);
     if (auto* e = std::get_if<error_code>(&located)) {
-        co_return txn::init_result{*e};
+        co_return txn::producer_result{*e};
     }
     auto task = on_txn_coordinator(
         node, std::get<txn_place>(located),

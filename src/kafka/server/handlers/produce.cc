@@ -29,6 +29,10 @@ using partition_out = protocol::produce_response::partition_produce_response;
 // Produce v0-v2 stay advertised for old clients' feature detection (as in
 // Kafka 4.0) but carry the old message formats, which are not served.
 constexpr int16_t first_served_version = 3;
+// v11 answers a transactional write to a partition never added with
+// TRANSACTION_ABORTABLE; from v12 (transaction version 2) the write adds it.
+constexpr int16_t first_abortable_version = 11;
+constexpr int16_t first_implicit_add_version = 12;
 
 struct appended {
     error_code error{error_code::none};
@@ -261,6 +265,29 @@ bool open_here(const storage::disk_log& log, const model::record_batch_header& h
         && e->transaction_first_offset.has_value();
 }
 
+// KIP-890: before a transaction's first batch in a partition, its
+// coordinator confirms the producer added the partition (v3-v11), or adds it
+// (v12). A coordinator that is busy (the transaction before still ending)
+// is answered NOT_ENOUGH_REPLICAS, which producers retry, as Kafka does.
+runtime::awaitable<error_code> check_in_txn(backend& node, int16_t version,
+                                            const std::optional<std::string>& id,
+                                            const model::record_batch_header& h,
+                                            txn::topic_partition tp) {
+    if (!id || id->empty()) {
+        co_return error_code::transactional_id_authorization_failed;
+    }
+    if (version >= first_implicit_add_version) {
+        auto added =
+            add_in_txn(node, *id, h.producer_id, h.producer_epoch, std::move(tp));
+        auto e = co_await std::move(added);
+        co_return is_coordinator_busy(e) ? error_code::not_enough_replicas : e;
+    }
+    auto verified =
+        verify_in_txn(node, *id, h.producer_id, h.producer_epoch, std::move(tp));
+    auto e = co_await std::move(verified);
+    co_return not_added_for(e, version, first_abortable_version);
+}
+
 void answer_refusal(partition_out& out, refusal r) {
     out.error_code = static_cast<int16_t>(r.code);
     out.base_offset = -1;
@@ -332,14 +359,9 @@ runtime::awaitable<void> produce_partition(
     auto result = co_await std::move(first);
     if (result.needs_verification) {
         // Asked of the coordinator only for a transaction's first batch here.
-        error_code e = error_code::invalid_txn_state;
-        if (transactional_id) {
-            auto verified = verify_in_txn(
-                node, *transactional_id, batch.header().producer_id,
-                batch.header().producer_epoch, txn::topic_partition(topic, in.index));
-            e = co_await std::move(verified);
-        }
-        if (e != error_code::none) {
+        auto checked = check_in_txn(node, version, transactional_id, batch.header(),
+                                    txn::topic_partition(topic, in.index));
+        if (auto e = co_await std::move(checked); e != error_code::none) {
             answer_refusal(out, {e});
             co_return;
         }

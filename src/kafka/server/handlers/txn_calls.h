@@ -76,6 +76,44 @@ inline runtime::awaitable<error_code> verify_in_txn(backend& node,
                                                            : e;
 }
 
+// Transaction version 2's implicit add (KIP-890 part 2): the producer's
+// first write to `tp` in a transaction (a Produce v12 batch, TxnOffsetCommit
+// v5 offsets) adds it, as AddPartitionsToTxn would.
+inline runtime::awaitable<error_code> add_in_txn(backend& node,
+                                                 std::string transactional_id,
+                                                 int64_t producer_id, int16_t epoch,
+                                                 txn::topic_partition tp) {
+    auto located = locate_txn(node, transactional_id);
+    if (auto* e = std::get_if<error_code>(&located)) {
+        co_return *e;
+    }
+    auto task = on_txn_coordinator(
+        node, std::get<txn_place>(located),
+        [id = std::move(transactional_id), producer_id, epoch,
+         tp = std::move(tp)](txn::txn_manager& m, int32_t partition) {
+            return m.add_implicitly(partition, id, producer_id, epoch, tp);
+        });
+    auto e = co_await std::move(task);
+    // The write is refused for its epoch, as the partition itself would.
+    co_return e == error_code::producer_fenced ? error_code::invalid_producer_epoch : e;
+}
+
+// Whether a coordinator error only means "not now": the request is retried.
+inline bool is_coordinator_busy(error_code e) {
+    return e == error_code::concurrent_transactions
+        || e == error_code::coordinator_not_available || e == error_code::not_coordinator
+        || e == error_code::coordinator_load_in_progress;
+}
+
+// A failed KIP-890 check that the partition was added: from the version
+// that knows it (`abortable_from`), TRANSACTION_ABORTABLE tells the client
+// to abort rather than fail for good.
+inline error_code not_added_for(error_code e, int16_t version, int16_t abortable_from) {
+    return e == error_code::invalid_txn_state && version >= abortable_from
+        ? error_code::transaction_abortable
+        : e;
+}
+
 // Before PRODUCER_FENCED (KIP-588) a fenced producer was told
 // INVALID_PRODUCER_EPOCH; the APIs' versions below `first` still are.
 inline error_code fenced_for(error_code e, int16_t version, int16_t first) {

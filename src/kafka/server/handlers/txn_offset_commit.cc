@@ -27,10 +27,15 @@ protocol::offset_commit_request as_commit(const protocol::txn_offset_commit_requ
     return out;
 }
 
+// v4 answers offsets for a group never added with TRANSACTION_ABORTABLE;
+// from v5 (transaction version 2) the offsets add the group's partition.
+constexpr int16_t first_abortable_version = 4;
+constexpr int16_t first_implicit_add_version = 5;
+
 // Whether the group's partition is in the producer's transaction
-// (AddOffsetsToTxn came first): if not, the offsets would wait for a
-// marker that never comes.
-runtime::awaitable<error_code> check_added(backend& node,
+// (AddOffsetsToTxn came first, or v5 adds it now): if not, the offsets
+// would wait for a marker that never comes.
+runtime::awaitable<error_code> check_added(backend& node, int16_t version,
                                            const protocol::txn_offset_commit_request& r) {
     auto group = locate_group(node, r.group_id);
     if (auto* e = std::get_if<error_code>(&group)) {
@@ -38,9 +43,17 @@ runtime::awaitable<error_code> check_added(backend& node,
     }
     auto tp = txn::topic_partition(std::string(group::offsets_topic),
                                    std::get<coordinator_place>(group).partition);
+    if (version >= first_implicit_add_version) {
+        auto added = add_in_txn(node, r.transactional_id, r.producer_id, r.producer_epoch,
+                                std::move(tp));
+        auto e = co_await std::move(added);
+        // The client finds its coordinator again and retries.
+        co_return is_coordinator_busy(e) ? error_code::coordinator_not_available : e;
+    }
     auto task =
         verify_in_txn(node, r.transactional_id, r.producer_id, r.producer_epoch, tp);
-    co_return co_await std::move(task);
+    auto e = co_await std::move(task);
+    co_return not_added_for(e, version, first_abortable_version);
 }
 
 } // namespace
@@ -53,7 +66,7 @@ result txn_offset_commit(request_context& ctx) {
         co_return std::nullopt;
     }
     std::map<std::pair<std::string, int32_t>, error_code> answered;
-    auto checked = check_added(ctx.node, *request);
+    auto checked = check_added(ctx.node, ctx.version(), *request);
     if (auto refused = co_await std::move(checked); refused != error_code::none) {
         for (const auto& t : request->topics) {
             for (const auto& p : t.partitions) {

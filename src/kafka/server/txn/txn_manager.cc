@@ -50,6 +50,7 @@ protocol::transaction_log_value to_value(const txn_metadata& m) {
     protocol::transaction_log_value v;
     v.producer_id = m.producer_id;
     v.previous_producer_id = m.previous_producer_id;
+    v.next_producer_id = m.next_producer_id;
     v.producer_epoch = m.epoch;
     v.transaction_timeout_ms = m.timeout_ms;
     v.transaction_status = static_cast<int8_t>(m.status);
@@ -63,7 +64,7 @@ protocol::transaction_log_value to_value(const txn_metadata& m) {
     }
     v.transaction_last_update_timestamp_ms = m.last_update_ms;
     v.transaction_start_timestamp_ms = m.start_ms;
-    v.client_transaction_version = 1;
+    v.client_transaction_version = m.client_version;
     return v;
 }
 
@@ -71,6 +72,7 @@ txn_metadata from_value(const protocol::transaction_log_value& v) {
     txn_metadata m;
     m.producer_id = v.producer_id;
     m.previous_producer_id = v.previous_producer_id;
+    m.next_producer_id = v.next_producer_id;
     m.epoch = v.producer_epoch;
     m.timeout_ms = v.transaction_timeout_ms;
     m.status = static_cast<txn_status>(v.transaction_status);
@@ -83,12 +85,68 @@ txn_metadata from_value(const protocol::transaction_log_value& v) {
     }
     m.last_update_ms = v.transaction_last_update_timestamp_ms;
     m.start_ms = v.transaction_start_timestamp_ms;
+    m.client_version = v.client_transaction_version;
     return m;
 }
 
-// The epoch after `m`'s, or a new producer id when the epoch is spent.
+// Whether the producer must continue with a new id: its epoch cannot be
+// bumped again (Kafka keeps the last one for a fence).
 bool epoch_exhausted(int16_t epoch) {
     return epoch >= std::numeric_limits<int16_t>::max() - 1;
+}
+
+int16_t next_epoch(int16_t epoch) {
+    return epoch < std::numeric_limits<int16_t>::max() ? static_cast<int16_t>(epoch + 1)
+                                                       : epoch;
+}
+
+bool is_ended(txn_status s) {
+    return s == txn_status::complete_commit || s == txn_status::complete_abort;
+}
+
+// What the producer continues with after its transaction ends.
+producer_result granted(const txn_metadata& m) {
+    if (m.next_producer_id >= 0) {
+        return {error_code::none, m.next_producer_id, 0};
+    }
+    return {error_code::none, m.producer_id, m.epoch};
+}
+
+// Transaction version 2: an EndTxn that timed out is sent again with the
+// epoch its transaction had, one before the bumped one the prepare record
+// holds (or, once an exhausted epoch handed over, with the old id).
+bool is_retried_end(const txn_metadata& m, int64_t producer_id, int16_t epoch) {
+    if (m.client_version < 2 || !(is_prepare(m.status) || is_ended(m.status))) {
+        return false;
+    }
+    if (producer_id == m.producer_id) {
+        return epoch == m.epoch - 1;
+    }
+    return is_ended(m.status) && producer_id == m.previous_producer_id;
+}
+
+// Transaction version 1's answers to an EndTxn outside an open
+// transaction: the same decision again is a retry, anything else is wrong.
+error_code end_without_ongoing(txn_status status, bool commit) {
+    switch (status) {
+        case txn_status::complete_commit:
+            return commit ? error_code::none : error_code::invalid_txn_state;
+        case txn_status::complete_abort:
+            return commit ? error_code::invalid_txn_state : error_code::none;
+        case txn_status::prepare_commit:
+            return commit ? error_code::concurrent_transactions
+                          : error_code::invalid_txn_state;
+        case txn_status::prepare_abort:
+            return commit ? error_code::invalid_txn_state
+                          : error_code::concurrent_transactions;
+        case txn_status::prepare_epoch_fence:
+            return error_code::concurrent_transactions;
+        case txn_status::ongoing:
+        case txn_status::empty:
+        case txn_status::dead:
+            break;
+    }
+    return error_code::invalid_txn_state;
 }
 
 } // namespace
@@ -129,6 +187,10 @@ void txn_manager::start() {
 runtime::awaitable<void> txn_manager::stop() {
     _stopping = true;
     _ticker.cancel();
+    for (auto& [id, slot] : _settling) {
+        slot->set(true);
+    }
+    _settling.clear();
     co_await _work.close();
 }
 
@@ -278,31 +340,31 @@ runtime::awaitable<error_code> txn_manager::ready_for(int32_t partition,
     co_return error_code::none;
 }
 
-runtime::awaitable<init_result> txn_manager::init_producer_id(
+runtime::awaitable<producer_result> txn_manager::init_producer_id(
     int32_t partition, std::string id, int32_t timeout_ms, int64_t expected_producer_id,
     int16_t expected_epoch) {
     if (timeout_ms <= 0 || timeout_ms > _config.max_timeout_ms) {
-        co_return init_result{error_code::invalid_transaction_timeout};
+        co_return producer_result{error_code::invalid_transaction_timeout};
     }
     txn_metadata* m = nullptr;
     if (auto e = co_await ready(partition, id, m); e != error_code::none) {
-        co_return init_result{e};
+        co_return producer_result{e};
     }
     if (m != nullptr && is_prepare(m->status)) {
-        co_return init_result{error_code::concurrent_transactions};
+        co_return producer_result{error_code::concurrent_transactions};
     }
     if (m != nullptr && m->status == txn_status::ongoing) {
         // A new instance of the producer: the old one's transaction is
         // aborted (its epoch fenced); the newcomer retries meanwhile.
-        auto aborted = prepare_end(partition, id, false, true);
+        auto aborted = prepare_end(partition, id, false, epoch_change::fence);
         auto e = co_await std::move(aborted);
-        co_return init_result{e == error_code::none ? error_code::concurrent_transactions
-                                                    : e};
+        co_return producer_result{
+            e == error_code::none ? error_code::concurrent_transactions : e};
     }
     if (m != nullptr && expected_producer_id >= 0
         && (m->producer_id != expected_producer_id || m->epoch != expected_epoch)
         && !(m->previous_producer_id == expected_producer_id)) {
-        co_return init_result{error_code::producer_fenced};
+        co_return producer_result{error_code::producer_fenced};
     }
     txn_metadata next = m != nullptr ? *m : txn_metadata{};
     // No other change to the id (an old instance's AddPartitionsToTxn) may
@@ -310,18 +372,13 @@ runtime::awaitable<init_result> txn_manager::init_producer_id(
     if (m != nullptr) {
         m->pending = true;
     }
-    auto release = [this, &id] {
-        if (auto* after = find(id)) {
-            after->pending = false;
-        }
-    };
     bool is_new = m == nullptr;
     if (is_new || epoch_exhausted(next.epoch)) {
         auto task = _services.new_producer_id();
         auto pid = co_await std::move(task);
         if (!pid) {
-            release();
-            co_return init_result{error_code::coordinator_not_available};
+            release(id);
+            co_return producer_result{error_code::coordinator_not_available};
         }
         next.previous_producer_id = next.producer_id;
         next.producer_id = *pid;
@@ -331,7 +388,7 @@ runtime::awaitable<init_result> txn_manager::init_producer_id(
     }
     if (is_new && find(id) != nullptr) {
         // Another InitProducerId created the id meanwhile.
-        co_return init_result{error_code::concurrent_transactions};
+        co_return producer_result{error_code::concurrent_transactions};
     }
     next.timeout_ms = timeout_ms;
     next.status = txn_status::empty;
@@ -340,16 +397,42 @@ runtime::awaitable<init_result> txn_manager::init_producer_id(
     next.last_update_ms = now_ms();
     next.pending = false;
     auto e = co_await persist(partition, id, next);
-    release();
+    release(id);
     if (e != error_code::none) {
-        co_return init_result{e};
+        co_return producer_result{e};
     }
-    co_return init_result{error_code::none, next.producer_id, next.epoch};
+    co_return producer_result{error_code::none, next.producer_id, next.epoch};
 }
 
 runtime::awaitable<error_code> txn_manager::add_partitions(
     int32_t partition, std::string id, int64_t producer_id, int16_t epoch,
     std::vector<topic_partition> added) {
+    auto task = add(partition, id, producer_id, epoch, std::move(added), 1);
+    co_return co_await std::move(task);
+}
+
+runtime::awaitable<error_code> txn_manager::add_implicitly(int32_t partition,
+                                                           std::string id,
+                                                           int64_t producer_id,
+                                                           int16_t epoch,
+                                                           topic_partition tp) {
+    if (auto e = co_await ensure_loaded(partition); e != error_code::none) {
+        co_return e;
+    }
+    // The producer may start its next transaction as soon as EndTxn
+    // answered, while the last one's markers are still being written; and
+    // it writes to several partitions at once, each adding its own.
+    for (auto* m = find(id); m != nullptr && m->pending && !_stopping; m = find(id)) {
+        co_await settled(id);
+    }
+    auto task = add(partition, id, producer_id, epoch, {std::move(tp)}, 2);
+    co_return co_await std::move(task);
+}
+
+runtime::awaitable<error_code> txn_manager::add(int32_t partition, const std::string& id,
+                                                int64_t producer_id, int16_t epoch,
+                                                std::vector<topic_partition> added,
+                                                int16_t client_version) {
     txn_metadata* m = nullptr;
     auto checked = ready_for(partition, id, producer_id, epoch, m);
     if (auto e = co_await std::move(checked); e != error_code::none) {
@@ -366,17 +449,18 @@ runtime::awaitable<error_code> txn_manager::add_partitions(
     }
     txn_metadata next = *m;
     if (next.status != txn_status::ongoing) {
+        // A new transaction: its client's version is what it began with.
         next.partitions.clear();
         next.start_ms = now_ms();
+        next.client_version = client_version;
     }
     next.status = txn_status::ongoing;
+    next.client_version = std::max(next.client_version, client_version);
     next.partitions.insert(added.begin(), added.end());
     next.last_update_ms = now_ms();
     m->pending = true;
     auto e = co_await persist(partition, id, next);
-    if (auto* after = find(id)) {
-        after->pending = false;
-    }
+    release(id);
     co_return e;
 }
 
@@ -399,59 +483,88 @@ runtime::awaitable<error_code> txn_manager::verify(int32_t partition, std::strin
     co_return error_code::none;
 }
 
-runtime::awaitable<error_code> txn_manager::end_txn(int32_t partition, std::string id,
-                                                    int64_t producer_id, int16_t epoch,
-                                                    bool commit) {
+runtime::awaitable<producer_result> txn_manager::end_txn(int32_t partition,
+                                                         std::string id,
+                                                         int64_t producer_id,
+                                                         int16_t epoch, bool commit,
+                                                         bool bump_epoch) {
     txn_metadata* m = nullptr;
-    auto checked = ready_for(partition, id, producer_id, epoch, m);
-    if (auto e = co_await std::move(checked); e != error_code::none) {
-        co_return e;
+    if (auto e = co_await ready(partition, id, m); e != error_code::none) {
+        co_return producer_result{e};
     }
-    switch (m->status) {
-        case txn_status::ongoing: {
-            auto task = prepare_end(partition, id, commit, false);
-            co_return co_await std::move(task);
+    if (m == nullptr) {
+        co_return producer_result{error_code::invalid_producer_id_mapping};
+    }
+    if (bump_epoch && is_retried_end(*m, producer_id, epoch)) {
+        bool same = commit ? m->status == txn_status::complete_commit
+                           : m->status == txn_status::complete_abort;
+        if (same) {
+            co_return granted(*m);
         }
-        case txn_status::complete_commit:
-            co_return commit ? error_code::none : error_code::invalid_txn_state;
-        case txn_status::complete_abort:
-            co_return commit ? error_code::invalid_txn_state : error_code::none;
-        case txn_status::prepare_commit:
-            co_return commit ? error_code::concurrent_transactions
-                             : error_code::invalid_txn_state;
-        case txn_status::prepare_abort:
-            co_return commit ? error_code::invalid_txn_state
-                             : error_code::concurrent_transactions;
-        case txn_status::prepare_epoch_fence:
-            co_return error_code::concurrent_transactions;
-        case txn_status::empty:
-        case txn_status::dead:
-            break;
+        co_return producer_result{end_without_ongoing(m->status, commit)};
     }
-    co_return error_code::invalid_txn_state;
+    if (m->producer_id != producer_id) {
+        co_return producer_result{error_code::invalid_producer_id_mapping};
+    }
+    if (m->epoch != epoch) {
+        co_return producer_result{error_code::producer_fenced};
+    }
+    // Version 2 lets a producer abort with nothing open (its first write
+    // may never have reached the coordinator): the epoch still moves on.
+    bool empty_abort =
+        bump_epoch && !commit && (is_ended(m->status) || m->status == txn_status::empty);
+    if (m->status != txn_status::ongoing && !empty_abort) {
+        co_return producer_result{bump_epoch && is_ended(m->status)
+                                      ? error_code::invalid_txn_state
+                                      : end_without_ongoing(m->status, commit)};
+    }
+    auto task = prepare_end(partition, id, commit,
+                            bump_epoch ? epoch_change::bump : epoch_change::keep);
+    if (auto e = co_await std::move(task); e != error_code::none) {
+        co_return producer_result{e};
+    }
+    auto* after = find(id);
+    co_return after != nullptr ? granted(*after)
+                               : producer_result{error_code::coordinator_not_available};
 }
 
 runtime::awaitable<error_code> txn_manager::prepare_end(int32_t partition, std::string id,
-                                                        bool commit, bool fence) {
+                                                        bool commit,
+                                                        epoch_change change) {
     auto* m = find(id);
     if (m == nullptr || m->pending) {
         co_return error_code::concurrent_transactions;
     }
+    m->pending = true;
     txn_metadata next = *m;
-    if (fence) {
-        // The producer's epoch is bumped, so that the old instance is
-        // fenced: its writes and its EndTxn fail from now on.
-        next.epoch = static_cast<int16_t>(next.epoch + 1);
+    if (!is_prepare(next.status) && next.status != txn_status::ongoing) {
+        // Version 2's abort with nothing open: no partition to mark.
+        next.partitions.clear();
+        next.start_ms = now_ms();
+    }
+    if (change == epoch_change::bump) {
+        next.client_version = 2;
+        if (epoch_exhausted(next.epoch)) {
+            auto task = _services.new_producer_id();
+            auto pid = co_await std::move(task);
+            if (!pid) {
+                release(id);
+                co_return error_code::coordinator_not_available;
+            }
+            next.next_producer_id = *pid;
+        }
+    }
+    if (change != epoch_change::keep) {
+        // The markers carry the bumped epoch, so that whatever the old epoch
+        // still sends is refused: a fenced instance, or a bumped producer's
+        // stale retries.
+        next.epoch = next_epoch(next.epoch);
     }
     next.status = commit ? txn_status::prepare_commit : txn_status::prepare_abort;
     next.last_update_ms = now_ms();
-    m->pending = true;
     auto e = co_await persist(partition, id, next);
-    auto* after = find(id);
     if (e != error_code::none) {
-        if (after != nullptr) {
-            after->pending = false;
-        }
+        release(id);
         co_return e;
     }
     // The decision is durable: the client has its answer, the markers
@@ -491,19 +604,48 @@ runtime::awaitable<void> txn_manager::complete_end(int32_t partition, std::strin
     }
     m = find(id);
     if (m == nullptr) {
+        wake_settled(id);
         co_return;
     }
     txn_metadata next = *m;
     next.status = commit ? txn_status::complete_commit : txn_status::complete_abort;
     next.partitions.clear();
     next.last_update_ms = now_ms();
+    if (next.next_producer_id >= 0) {
+        next.previous_producer_id = next.producer_id;
+        next.producer_id = next.next_producer_id;
+        next.next_producer_id = -1;
+        next.epoch = 0;
+    }
     auto e = co_await persist(partition, id, next);
     if (e != error_code::none) {
         log.warn("{}: could not record the end of {}'s transaction: {}", state_topic, id,
                  static_cast<int>(e));
     }
-    if (auto* after = find(id)) {
-        after->pending = false;
+    release(id);
+}
+
+runtime::awaitable<void> txn_manager::settled(const std::string& id) {
+    auto& slot = _settling[id];
+    if (!slot) {
+        slot = std::make_shared<group::reply_slot<bool>>(_ex);
+    }
+    auto waiting = slot;
+    co_await waiting->wait();
+}
+
+void txn_manager::release(const std::string& id) {
+    if (auto* m = find(id)) {
+        m->pending = false;
+    }
+    wake_settled(id);
+}
+
+void txn_manager::wake_settled(const std::string& id) {
+    auto it = _settling.find(id);
+    if (it != _settling.end()) {
+        it->second->set(true);
+        _settling.erase(it);
     }
 }
 
@@ -537,7 +679,7 @@ runtime::awaitable<void> txn_manager::abort_timed_out() {
     for (auto& [partition, id] : due) {
         log.info("{}: aborting {}'s transaction: older than its timeout", state_topic,
                  id);
-        auto task = prepare_end(partition, id, false, true);
+        auto task = prepare_end(partition, id, false, epoch_change::fence);
         co_await std::move(task);
     }
 }

@@ -48,8 +48,15 @@ struct txn_metadata {
     int64_t producer_id{-1};
     int64_t previous_producer_id{-1};
     int16_t epoch{-1};
+    // The id a transaction ending with a spent epoch hands over to (KIP-890
+    // part 2): the producer continues with it at epoch 0 once it completes.
+    int64_t next_producer_id{-1};
     int32_t timeout_ms{60000};
     txn_status status{txn_status::empty};
+    // Kafka's transaction.version of the client: 2 once it ended a
+    // transaction with an epoch bump (EndTxn v5) or added a partition by
+    // producing to it; then an EndTxn at the epoch before is a retry.
+    int16_t client_version{1};
     std::set<topic_partition> partitions;
     int64_t last_update_ms{-1};
     int64_t start_ms{-1};
@@ -79,7 +86,8 @@ struct txn_services {
         write_marker;
 };
 
-struct init_result {
+// An id and epoch handed to a producer (InitProducerId, EndTxn v5).
+struct producer_result {
     error_code error{error_code::none};
     int64_t producer_id{-1};
     int16_t epoch{-1};
@@ -96,8 +104,10 @@ struct described_txn {
 // that make it durable (rebuilt from the log when a partition is first
 // used, and at start), the markers that end a transaction in each of its
 // partitions, and the timeouts that abort a forgotten one. Everything runs
-// on this shard. Transactions follow Kafka's version 1 protocol: the
-// producer adds each partition (AddPartitionsToTxn) before writing to it.
+// on this shard. Both of Kafka's transaction protocols are served: in
+// version 1 the producer adds each partition (AddPartitionsToTxn) before
+// writing to it; in version 2 (KIP-890 part 2) its first write to a
+// partition adds it, and every EndTxn bumps the producer's epoch.
 class txn_manager {
 public:
     txn_manager(boost::asio::any_io_executor ex, cluster::partition_manager& partitions,
@@ -110,21 +120,31 @@ public:
     runtime::awaitable<void> stop();
 
     // Each call names the __transaction_state partition of its id.
-    runtime::awaitable<init_result> init_producer_id(int32_t partition, std::string id,
-                                                     int32_t timeout_ms,
-                                                     int64_t expected_producer_id,
-                                                     int16_t expected_epoch);
+    runtime::awaitable<producer_result> init_producer_id(int32_t partition,
+                                                         std::string id,
+                                                         int32_t timeout_ms,
+                                                         int64_t expected_producer_id,
+                                                         int16_t expected_epoch);
     runtime::awaitable<error_code> add_partitions(int32_t partition, std::string id,
                                                   int64_t producer_id, int16_t epoch,
                                                   std::vector<topic_partition> added);
+    // Transaction version 2: the producer's first write to `tp` (a
+    // transactional batch, or offsets for a group) adds it, starting a
+    // transaction if none is open. A transaction still ending is waited for.
+    runtime::awaitable<error_code> add_implicitly(int32_t partition, std::string id,
+                                                  int64_t producer_id, int16_t epoch,
+                                                  topic_partition tp);
     // Whether the producer's ongoing transaction includes `tp` (a
     // partition's check before it takes a transactional batch).
     runtime::awaitable<error_code> verify(int32_t partition, std::string id,
                                           int64_t producer_id, int16_t epoch,
                                           topic_partition tp);
-    runtime::awaitable<error_code> end_txn(int32_t partition, std::string id,
-                                           int64_t producer_id, int16_t epoch,
-                                           bool commit);
+    // With bump_epoch (EndTxn v5), the transaction's markers carry the next
+    // epoch and the producer continues with it (or with a new id when the
+    // epoch is spent): the answer names them.
+    runtime::awaitable<producer_result> end_txn(int32_t partition, std::string id,
+                                                int64_t producer_id, int16_t epoch,
+                                                bool commit, bool bump_epoch);
     runtime::awaitable<described_txn> describe(int32_t partition, std::string id);
     // The ids of every loaded partition of this shard, filtered (empty
     // filters match everything; min_duration_ms < 0 too).
@@ -143,10 +163,23 @@ private:
     runtime::awaitable<error_code> ready_for(int32_t partition, const std::string& id,
                                              int64_t producer_id, int16_t epoch,
                                              txn_metadata*& out);
+    runtime::awaitable<error_code> add(int32_t partition, const std::string& id,
+                                       int64_t producer_id, int16_t epoch,
+                                       std::vector<topic_partition> added,
+                                       int16_t client_version);
+    // What a transaction's end does to the producer's epoch: nothing
+    // (version 1), a fence of the old instance (a timeout, a new instance),
+    // or version 2's bump at every end.
+    enum class epoch_change { keep, fence, bump };
     // Writes the prepare record, then (in the background) the markers and
-    // the complete record. Fences first (an epoch bump) when asked.
+    // the complete record.
     runtime::awaitable<error_code> prepare_end(int32_t partition, std::string id,
-                                               bool commit, bool fence);
+                                               bool commit, epoch_change change);
+    // Until the change in flight for the id (pending) is done.
+    runtime::awaitable<void> settled(const std::string& id);
+    // Ends the id's pending change and wakes who waits for it.
+    void release(const std::string& id);
+    void wake_settled(const std::string& id);
     runtime::awaitable<void> complete_end(int32_t partition, std::string id);
     runtime::awaitable<void> write_marker_until_done(topic_partition tp,
                                                      int64_t producer_id, int16_t epoch,
@@ -169,6 +202,8 @@ private:
     std::map<int32_t, partition_state> _loaded;
     std::map<std::string, txn_metadata> _txns;
     std::map<std::string, int32_t> _txn_partition;
+    // Requests waiting for an id's transaction to complete.
+    std::map<std::string, std::shared_ptr<group::reply_slot<bool>>> _settling;
     boost::asio::steady_timer _ticker;
     int64_t _next_expiry_ms{0};
     bool _stopping{false};

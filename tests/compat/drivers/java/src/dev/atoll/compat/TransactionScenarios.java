@@ -190,14 +190,7 @@ final class TransactionScenarios {
         p.flush();
         TopicPartition tp = new TopicPartition(topic, 1);
         List<ProducerState> producers = Support.get(a.describeProducers(List.of(tp)).partitionResult(tp)).activeProducers();
-        List<Object> shown = new ArrayList<>();
-        for (ProducerState s : producers) {
-            shown.add(obj(
-                "epoch", s.producerEpoch(),
-                "lastSequence", s.lastSequence(),
-                "currentTransactionStartOffset", s.currentTransactionStartOffset().isPresent()
-                    ? s.currentTransactionStartOffset().getAsLong() : null));
-        }
+        List<Object> shown = producerStates(producers);
         TransactionDescription open = Support.get(a.describeTransactions(List.of(id)).description(id));
         List<String> ongoing = new ArrayList<>();
         for (TransactionListing l : Support.get(a.listTransactions(new ListTransactionsOptions()
@@ -210,6 +203,10 @@ final class TransactionScenarios {
         Support.require(10_000, "the commit to complete", () ->
             Support.get(a.describeTransactions(List.of(id)).description(id)).state() == TransactionState.COMPLETE_COMMIT);
         TransactionDescription done = Support.get(a.describeTransactions(List.of(id)).description(id));
+        // Transaction version 2 (Kafka 4.x, KIP-890) bumps the epoch at the
+        // end: the coordinator and the partition's marker both show it.
+        List<Object> shownDone = producerStates(
+            Support.get(a.describeProducers(List.of(tp)).partitionResult(tp)).activeProducers());
         Object unknown = Support.outcome(() -> Support.get(a.describeTransactions(List.of(ctx.name("nobody")))
             .description(ctx.name("nobody"))).state().toString());
         return obj(
@@ -217,13 +214,27 @@ final class TransactionScenarios {
             "open", describe(ctx, open),
             "listed_ongoing", ongoing,
             "done", describe(ctx, done),
+            "producers_done", shownDone,
             "unknown", unknown);
+    }
+
+    static List<Object> producerStates(List<ProducerState> producers) {
+        List<Object> shown = new ArrayList<>();
+        for (ProducerState s : producers) {
+            shown.add(obj(
+                "epoch", s.producerEpoch(),
+                "lastSequence", s.lastSequence(),
+                "currentTransactionStartOffset", s.currentTransactionStartOffset().isPresent()
+                    ? s.currentTransactionStartOffset().getAsLong() : null));
+        }
+        return shown;
     }
 
     static Object describe(Ctx ctx, TransactionDescription d) {
         List<String> tps = Support.tps(ctx, d.topicPartitions());
         return obj(
             "state", d.state().toString(),
+            "producerEpoch", d.producerEpoch(),
             "timeoutMs", d.transactionTimeoutMs(),
             "hasStart", d.transactionStartTimeMs().isPresent(),
             "partitions", tps);
