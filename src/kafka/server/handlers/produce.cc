@@ -361,7 +361,8 @@ runtime::awaitable<void> produce_partition(
         // Asked of the coordinator only for a transaction's first batch here.
         auto checked = check_in_txn(node, version, transactional_id, batch.header(),
                                     txn::topic_partition(topic, in.index));
-        if (auto e = co_await std::move(checked); e != error_code::none) {
+        error_code e = co_await std::move(checked);
+        if (e != error_code::none) {
             answer_refusal(out, {e});
             co_return;
         }

@@ -416,8 +416,9 @@ runtime::awaitable<error_code> txn_manager::add_implicitly(int32_t partition,
                                                            int64_t producer_id,
                                                            int16_t epoch,
                                                            topic_partition tp) {
-    if (auto e = co_await ensure_loaded(partition); e != error_code::none) {
-        co_return e;
+    auto loaded = co_await ensure_loaded(partition);
+    if (loaded != error_code::none) {
+        co_return loaded;
     }
     // The producer may start its next transaction as soon as EndTxn
     // answered, while the last one's markers are still being written; and
@@ -489,8 +490,9 @@ runtime::awaitable<producer_result> txn_manager::end_txn(int32_t partition,
                                                          int16_t epoch, bool commit,
                                                          bool bump_epoch) {
     txn_metadata* m = nullptr;
-    if (auto e = co_await ready(partition, id, m); e != error_code::none) {
-        co_return producer_result{e};
+    auto found = co_await ready(partition, id, m);
+    if (found != error_code::none) {
+        co_return producer_result{found};
     }
     if (m == nullptr) {
         co_return producer_result{error_code::invalid_producer_id_mapping};
@@ -520,8 +522,9 @@ runtime::awaitable<producer_result> txn_manager::end_txn(int32_t partition,
     }
     auto task = prepare_end(partition, id, commit,
                             bump_epoch ? epoch_change::bump : epoch_change::keep);
-    if (auto e = co_await std::move(task); e != error_code::none) {
-        co_return producer_result{e};
+    auto prepared = co_await std::move(task);
+    if (prepared != error_code::none) {
+        co_return producer_result{prepared};
     }
     auto* after = find(id);
     co_return after != nullptr ? granted(*after)
