@@ -46,14 +46,17 @@ runtime::awaitable<error_code> write_here(cluster::partition_manager* partitions
     if (!appended) {
         co_return handlers::to_error_code(appended.code());
     }
-    auto flushed = co_await m->flusher->flush();
-    if (!flushed) {
-        co_return handlers::to_error_code(flushed.code());
-    }
+    // The outcome is durable already (the coordinator's prepare record):
+    // it shows as soon as the marker is in the log, as in Kafka, not a
+    // flush later. The flush still comes before the complete record.
     if (tp.first == group::offsets_topic) {
         groups->complete_txn(producer_id, commit);
     }
     wake_fetches(waiters, tp.first, tp.second);
+    auto flushed = co_await m->flusher->flush();
+    if (!flushed) {
+        co_return handlers::to_error_code(flushed.code());
+    }
     co_return error_code::none;
 }
 

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.TransactionDescription;
@@ -142,8 +143,12 @@ final class TransactionScenarios {
             copied += rs.count();
         }
         Map<String, Object> committedOffsets = new TreeMap<>();
+        // requireStable: the last commit's markers may still be on their way
+        // (on either broker); the admin client waits them out.
         for (Map.Entry<TopicPartition, OffsetAndMetadata> e : Support.get(
-                ctx.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()).entrySet()) {
+                ctx.admin().listConsumerGroupOffsets(group,
+                    new ListConsumerGroupOffsetsOptions().requireStable(true))
+                .partitionsToOffsetAndMetadata()).entrySet()) {
             committedOffsets.put(ctx.tp(e.getKey()), e.getValue().offset());
         }
         return obj(
