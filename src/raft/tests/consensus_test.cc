@@ -1,0 +1,124 @@
+#include "raft/consensus.h"
+
+#include <gtest/gtest.h>
+
+#include <variant>
+
+using namespace raft;
+using raft::log_index;
+
+namespace {
+
+template<typename T>
+std::vector<T> effects_of(consensus& c) {
+    std::vector<T> out;
+    for (auto& e : c.take_effects()) {
+        if (auto* v = std::get_if<T>(&e)) {
+            out.push_back(std::move(*v));
+        }
+    }
+    return out;
+}
+
+template<typename T>
+std::vector<T> messages_of(const std::vector<send>& sent) {
+    std::vector<T> out;
+    for (const auto& s : sent) {
+        if (const auto* m = std::get_if<T>(&s.out.msg)) {
+            out.push_back(*m);
+        }
+    }
+    return out;
+}
+
+void tick_until_election(consensus& c) {
+    for (int i = 0; i < 40 && c.current_role() == role::follower; ++i) {
+        c.tick();
+    }
+}
+
+std::vector<node_id> three() {
+    return {node_id(0), node_id(1), node_id(2)};
+}
+
+} // namespace
+
+TEST(consensus, a_single_voter_elects_itself_and_commits_what_it_flushed) {
+    consensus c(node_id(0), {node_id(0)}, {}, durable_state{}, options{});
+    tick_until_election(c);
+    ASSERT_EQ(c.current_role(), role::leader);
+    EXPECT_EQ(c.term(), term_id(1));
+    auto writes = effects_of<persist>(c);
+    ASSERT_EQ(writes.size(), 1u);
+    EXPECT_EQ(writes[0].entries[0].type, entry_type::leader_start);
+    EXPECT_EQ(c.commit_index(), no_index); // not on disk yet
+    c.persisted(writes[0].id);
+    EXPECT_EQ(c.commit_index(), log_index(0));
+    auto at = c.propose(base::iobuf::copy_of("x"));
+    ASSERT_EQ(at, log_index(1));
+    c.persisted(effects_of<persist>(c).at(0).id);
+    EXPECT_EQ(c.commit_index(), log_index(1));
+}
+
+TEST(consensus, a_pre_vote_raises_no_term_until_a_majority_would_vote) {
+    consensus c(node_id(0), three(), {}, durable_state{}, options{});
+    tick_until_election(c);
+    ASSERT_EQ(c.current_role(), role::pre_candidate);
+    EXPECT_EQ(c.term(), term_id(0));
+    auto asked = messages_of<vote_request>(effects_of<send>(c));
+    ASSERT_EQ(asked.size(), 2u);
+    EXPECT_TRUE(asked[0].pre_vote);
+    EXPECT_EQ(asked[0].term, term_id(1));
+    c.receive(envelope{node_id(1), node_id(0), vote_reply{term_id(1), true, true}});
+    EXPECT_EQ(c.current_role(), role::candidate);
+    EXPECT_EQ(c.term(), term_id(1));
+    auto effects = c.take_effects();
+    // The vote for itself is durable before the requests go out.
+    ASSERT_FALSE(effects.empty());
+    EXPECT_TRUE(std::holds_alternative<save_state>(effects[0]));
+    c.receive(envelope{node_id(2), node_id(0), vote_reply{term_id(1), true, false}});
+    EXPECT_EQ(c.current_role(), role::leader);
+}
+
+TEST(consensus, a_follower_hearing_its_leader_refuses_pre_votes) {
+    consensus c(node_id(1), three(), {}, durable_state{}, options{});
+    c.receive(envelope{node_id(0), node_id(1),
+                       append_request{term_id(3), no_index, term_id(0), {}, no_index}});
+    c.take_effects();
+    c.receive(envelope{node_id(2), node_id(1),
+                       vote_request{term_id(4), log_index(5), term_id(3), true, false}});
+    auto replies = messages_of<vote_reply>(effects_of<send>(c));
+    ASSERT_EQ(replies.size(), 1u);
+    EXPECT_FALSE(replies[0].granted);
+    EXPECT_EQ(c.term(), term_id(3));
+}
+
+TEST(consensus, a_diverging_follower_points_the_leader_past_the_whole_term) {
+    durable_state state;
+    state.term = term_id(3);
+    state.log = {term_id(1), term_id(2), term_id(2), term_id(2)};
+    consensus c(node_id(1), three(), {}, std::move(state), options{});
+    // The leader of term 4 has term 3 at log_index 3.
+    c.receive(envelope{node_id(0), node_id(1),
+                       append_request{term_id(4), log_index(3), term_id(3), {}, no_index}});
+    auto replies = messages_of<append_reply>(effects_of<send>(c));
+    ASSERT_EQ(replies.size(), 1u);
+    EXPECT_FALSE(replies[0].success);
+    EXPECT_EQ(replies[0].hint, log_index(1));
+    // Entries from log_index 1 replace the diverging ones.
+    std::vector<entry> entries;
+    entries.push_back(entry{term_id(3), entry_type::data, base::iobuf::copy_of("a")});
+    c.receive(envelope{node_id(0), node_id(1),
+                       append_request{term_id(4), log_index(0), term_id(1), std::move(entries),
+                                      log_index(1)}});
+    auto effects = c.take_effects();
+    const persist* write = nullptr;
+    for (const auto& e : effects) {
+        write = write != nullptr ? write : std::get_if<persist>(&e);
+    }
+    ASSERT_NE(write, nullptr);
+    EXPECT_EQ(write->truncate_from, log_index(1));
+    EXPECT_EQ(c.last_index(), log_index(1));
+    EXPECT_EQ(c.log().term_at(log_index(1)), term_id(3));
+    EXPECT_EQ(c.commit_index(), log_index(1));
+}

@@ -1,0 +1,520 @@
+#include "tests/sim/raft/simulator.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <utility>
+#include <vector>
+
+namespace raft::sim {
+namespace {
+
+constexpr int64_t tick_ms = 10;
+constexpr int64_t check_logs_every_events = 64;
+
+class random_source {
+public:
+    explicit random_source(uint64_t seed)
+      : _state(seed) {}
+    uint64_t next() {
+        _state += 0x9E3779B97F4A7C15ULL;
+        uint64_t z = _state;
+        z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31U);
+    }
+    // Uniform in [lo, hi].
+    int64_t between(int64_t lo, int64_t hi) {
+        return lo + static_cast<int64_t>(next() % static_cast<uint64_t>(hi - lo + 1));
+    }
+    bool chance(double p) { return static_cast<double>(next() % 1000000) < p * 1e6; }
+
+private:
+    uint64_t _state;
+};
+
+enum class event_kind { tick, deliver, flush, read_done, propose, fault, heal, restart };
+
+struct event {
+    event_kind kind;
+    int node{-1};
+    int incarnation{0};
+    std::optional<envelope> message;
+    uint64_t token{0};
+    std::vector<entry> entries;
+};
+
+struct sim_node {
+    node_id id;
+    std::unique_ptr<consensus> core;
+    bool up{true};
+    int incarnation{0};
+    // On disk: survives a crash.
+    term_id term{0};
+    node_id voted_for{no_node};
+    std::vector<entry> disk;
+    // In memory: the log as the core sees it, and the writes not yet
+    // flushed (lost by a crash).
+    std::vector<entry> view;
+    std::deque<persist> pending;
+    bool flush_scheduled{false};
+    bool slow_disk{false};
+    log_index commit_seen{no_index};
+};
+
+void apply_write(std::vector<entry>& log, const persist& p) {
+    if (p.truncate_from) {
+        log.resize(static_cast<size_t>((*p.truncate_from)()));
+    }
+    for (const auto& e : p.entries) {
+        log.push_back(e.share());
+    }
+}
+
+std::string describe(const entry& e) {
+    return fmt::format("(term {}, {} bytes)", e.term, e.data.size_bytes());
+}
+
+class simulation {
+public:
+    explicit simulation(const run_options& opts)
+      : _opts(opts)
+      , _rng(opts.seed) {
+        int n = _rng.chance(0.5) ? 3 : 5;
+        for (int i = 0; i < n; ++i) {
+            _voters.push_back(node_id(i));
+        }
+        for (int i = 0; i < n; ++i) {
+            auto& node = _nodes.emplace_back();
+            node.id = node_id(i);
+            start_node(i);
+        }
+        schedule(_rng.between(50, 200), event{event_kind::fault});
+        schedule(_opts.fault_ms, event{event_kind::heal});
+        schedule(_rng.between(1, 15), event{event_kind::propose});
+    }
+
+    run_result run() {
+        int64_t end = _opts.fault_ms + _opts.settle_ms;
+        while (!_queue.empty() && _violation.empty()) {
+            auto first = _queue.begin();
+            if (first->first.first > end) {
+                break;
+            }
+            _now = first->first.first;
+            auto ev = std::move(first->second);
+            _queue.erase(first);
+            handle(std::move(ev));
+            ++_result.events;
+            if (_violation.empty()) {
+                check_leaders();
+            }
+            if (_violation.empty() && _result.events % check_logs_every_events == 0) {
+                check_log_matching();
+            }
+        }
+        if (_violation.empty()) {
+            check_log_matching();
+        }
+        if (_violation.empty() && !_marker_committed) {
+            fail(fmt::format("no leader committed an entry within {} ms of the faults "
+                             "stopping",
+                             _opts.settle_ms));
+        }
+        _result.violation = _violation;
+        _result.nodes = static_cast<int>(_nodes.size());
+        _result.committed = static_cast<int64_t>(_committed.size());
+        return _result;
+    }
+
+private:
+    options core_options(int i) const {
+        options o;
+        o.seed = _opts.seed * 31 + static_cast<uint64_t>(i);
+        o.bug_commit_without_majority = _opts.bug_commit_without_majority;
+        o.bug_vote_twice = _opts.bug_vote_twice;
+        return o;
+    }
+
+    void start_node(int i) {
+        auto& node = _nodes[static_cast<size_t>(i)];
+        durable_state state{node.term, node.voted_for, {}};
+        for (const auto& e : node.disk) {
+            state.log.push_back(e.term);
+        }
+        node.core =
+            std::make_unique<consensus>(node.id, _voters, std::vector<node_id>{},
+                                        std::move(state), core_options(i));
+        node.view.clear();
+        for (const auto& e : node.disk) {
+            node.view.push_back(e.share());
+        }
+        node.pending.clear();
+        node.flush_scheduled = false;
+        node.commit_seen = no_index;
+        node.up = true;
+        ++node.incarnation;
+        schedule(_rng.between(1, tick_ms),
+                 event{event_kind::tick, i, node.incarnation});
+    }
+
+    void schedule(int64_t after_ms, event ev) {
+        _queue.emplace(std::make_pair(_now + after_ms, _seq++), std::move(ev));
+    }
+
+    void fail(std::string what) {
+        if (_violation.empty()) {
+            _violation = fmt::format("t={} ms: {}", _now, what);
+        }
+    }
+
+    sim_node* live(int i, int incarnation) {
+        auto& node = _nodes[static_cast<size_t>(i)];
+        return node.up && node.incarnation == incarnation ? &node : nullptr;
+    }
+
+    void handle(event ev) {
+        switch (ev.kind) {
+            case event_kind::tick:
+                if (auto* node = live(ev.node, ev.incarnation)) {
+                    node->core->tick();
+                    drain(ev.node);
+                    schedule(tick_ms, event{event_kind::tick, ev.node, ev.incarnation});
+                }
+                break;
+            case event_kind::deliver: {
+                auto& node = _nodes[static_cast<size_t>(ev.node)];
+                if (node.up) {
+                    node.core->receive(*ev.message);
+                    drain(ev.node);
+                }
+                break;
+            }
+            case event_kind::flush:
+                flush(ev.node, ev.incarnation);
+                break;
+            case event_kind::read_done:
+                if (auto* node = live(ev.node, ev.incarnation)) {
+                    node->core->read_done(ev.token, std::move(ev.entries));
+                    drain(ev.node);
+                }
+                break;
+            case event_kind::propose:
+                propose();
+                break;
+            case event_kind::fault:
+                inject_fault();
+                break;
+            case event_kind::heal:
+                heal();
+                break;
+            case event_kind::restart:
+                if (!_nodes[static_cast<size_t>(ev.node)].up && !_healed) {
+                    start_node(ev.node);
+                }
+                break;
+        }
+    }
+
+    // --- the driver: carrying out a core's effects ---------------------------
+
+    void drain(int i) {
+        auto& node = _nodes[static_cast<size_t>(i)];
+        for (auto& eff : node.core->take_effects()) {
+            std::visit([&](auto& e) { carry_out(i, node, e); }, eff);
+        }
+        if (node.core->last_index()() + 1 != static_cast<int64_t>(node.view.size())) {
+            fail(fmt::format("node {}: the core's log ends at {}, the driver's at {}", i,
+                             node.core->last_index(), node.view.size()));
+        }
+    }
+
+    void carry_out(int, sim_node&, send& s) {
+        auto from = s.out.from();
+        auto to = s.out.to();
+        if (_blocked.contains({from, to}) || _rng.chance(_drop)) {
+            return;
+        }
+        int copies = _rng.chance(_duplicate) ? 2 : 1;
+        for (int c = 0; c < copies; ++c) {
+            event ev{event_kind::deliver, to};
+            ev.message = copy(s.out);
+            schedule(_rng.between(1, _max_delay_ms), std::move(ev));
+        }
+    }
+
+    void carry_out(int, sim_node& node, save_state& s) {
+        // A small synchronous write (the node's key-value store).
+        node.term = s.term;
+        node.voted_for = s.voted_for;
+    }
+
+    void carry_out(int i, sim_node& node, persist& p) {
+        apply_write(node.view, p);
+        node.pending.push_back(std::move(p));
+        if (!node.flush_scheduled) {
+            node.flush_scheduled = true;
+            auto latency = node.slow_disk ? _rng.between(30, 120) : _rng.between(1, 5);
+            schedule(latency, event{event_kind::flush, i, node.incarnation});
+        }
+    }
+
+    void carry_out(int i, sim_node& node, read& r) {
+        event ev{event_kind::read_done, i, node.incarnation};
+        ev.token = r.token;
+        for (auto at = r.from(); at <= r.to(); ++at) {
+            ev.entries.push_back(node.view.at(static_cast<size_t>(at)).share());
+        }
+        schedule(_rng.between(0, 1), std::move(ev));
+    }
+
+    void carry_out(int i, sim_node& node, committed& c) {
+        if (c.commit < node.commit_seen) {
+            fail(fmt::format("node {}: high watermark went back from {} to {}", i,
+                             node.commit_seen, c.commit));
+            return;
+        }
+        auto from = static_cast<size_t>(node.commit_seen() + 1);
+        node.commit_seen = c.commit;
+        auto upto = static_cast<size_t>(c.commit());
+        if (upto >= node.view.size()) {
+            fail(fmt::format("node {}: commit {} past its log's end {}", i, c.commit,
+                             node.view.size()));
+            return;
+        }
+        for (size_t at = from; at <= upto; ++at) {
+            const auto& e = node.view[at];
+            if (at < _committed.size()) {
+                if (!(_committed[at] == e)) {
+                    fail(fmt::format("node {}: committed entry {} is {} here, {} before", i,
+                                     at, describe(e), describe(_committed[at])));
+                    return;
+                }
+                continue;
+            }
+            _committed.push_back(e.share());
+            if (e.data.to_string() == marker) {
+                _marker_committed = true;
+            }
+        }
+    }
+
+    static envelope copy(const envelope& in) {
+        return std::visit(
+            [&](const auto& m) -> envelope {
+                using T = std::decay_t<decltype(m)>;
+                if constexpr (std::is_same_v<T, append_request>) {
+                    return envelope{in.from, in.to,
+                                    append_request{m.term, m.prev_index, m.prev_term,
+                                                   share_all(m.entries), m.commit}};
+                } else {
+                    return envelope{in.from, in.to, m};
+                }
+            },
+            in.msg);
+    }
+
+    void flush(int i, int incarnation) {
+        auto* node = live(i, incarnation);
+        if (node == nullptr || node->pending.empty()) {
+            return;
+        }
+        uint64_t last = node->pending.back().id;
+        for (const auto& p : node->pending) {
+            apply_write(node->disk, p);
+        }
+        node->pending.clear();
+        node->flush_scheduled = false;
+        node->core->persisted(last);
+        drain(i);
+    }
+
+    // --- the world: clients and faults ------------------------------------------
+
+    void propose() {
+        bool settled = _healed && _now >= _opts.fault_ms + _opts.settle_ms / 2;
+        std::vector<int> leaders;
+        for (size_t i = 0; i < _nodes.size(); ++i) {
+            if (_nodes[i].up && _nodes[i].core->current_role() == role::leader) {
+                leaders.push_back(static_cast<int>(i));
+            }
+        }
+        if (!leaders.empty()) {
+            auto i = leaders[static_cast<size_t>(
+                _rng.between(0, static_cast<int64_t>(leaders.size()) - 1))];
+            auto payload = settled ? std::string(marker) : fmt::format("p{}", _proposals++);
+            _nodes[static_cast<size_t>(i)].core->propose(base::iobuf::copy_of(payload));
+            drain(i);
+            if (_rng.chance(0.02)) {
+                auto target = _rng.between(0, static_cast<int64_t>(_nodes.size()) - 1);
+                _nodes[static_cast<size_t>(i)].core->transfer_leadership(
+                    node_id(static_cast<int32_t>(target)));
+                drain(i);
+            }
+        }
+        schedule(_rng.between(1, 15), event{event_kind::propose});
+    }
+
+    void inject_fault() {
+        if (_healed) {
+            return;
+        }
+        auto n = static_cast<int64_t>(_nodes.size());
+        switch (_rng.between(0, 5)) {
+            case 0: { // a partition, both ways or one way
+                _blocked.clear();
+                std::vector<bool> side(_nodes.size());
+                for (auto&& s : side) {
+                    s = _rng.chance(0.5);
+                }
+                bool one_way = _rng.chance(0.3);
+                for (int32_t a = 0; a < n; ++a) {
+                    for (int32_t b = 0; b < n; ++b) {
+                        if (side[static_cast<size_t>(a)] != side[static_cast<size_t>(b)]
+                            && (!one_way || side[static_cast<size_t>(a)])) {
+                            _blocked.insert({a, b});
+                        }
+                    }
+                }
+                break;
+            }
+            case 1:
+                _blocked.clear();
+                break;
+            case 2: { // a crash: what was not flushed is lost
+                auto i = static_cast<int>(_rng.between(0, n - 1));
+                auto& node = _nodes[static_cast<size_t>(i)];
+                if (node.up) {
+                    node.up = false;
+                    node.core.reset();
+                    node.pending.clear();
+                    schedule(_rng.between(100, 1000), event{event_kind::restart, i});
+                }
+                break;
+            }
+            case 3:
+                _drop = static_cast<double>(_rng.between(0, 20)) / 100.0;
+                _duplicate = static_cast<double>(_rng.between(0, 5)) / 100.0;
+                break;
+            case 4:
+                _max_delay_ms = _rng.between(1, 30);
+                break;
+            default: {
+                auto& node = _nodes[static_cast<size_t>(_rng.between(0, n - 1))];
+                node.slow_disk = !node.slow_disk;
+                break;
+            }
+        }
+        schedule(_rng.between(100, 400), event{event_kind::fault});
+    }
+
+    void heal() {
+        _healed = true;
+        _blocked.clear();
+        _drop = 0;
+        _duplicate = 0;
+        _max_delay_ms = 10;
+        for (size_t i = 0; i < _nodes.size(); ++i) {
+            _nodes[i].slow_disk = false;
+            if (!_nodes[i].up) {
+                start_node(static_cast<int>(i));
+            }
+        }
+    }
+
+    // --- the checks ----------------------------------------------------------------
+
+    // At most one leader per term, and a new leader has every committed entry.
+    void check_leaders() {
+        for (size_t i = 0; i < _nodes.size(); ++i) {
+            const auto& node = _nodes[i];
+            if (!node.up || node.core->current_role() != role::leader) {
+                continue;
+            }
+            auto term = node.core->term();
+            auto [it, added] = _leaders.emplace(term, node.id);
+            if (!added) {
+                if (it->second != node.id) {
+                    fail(fmt::format("two leaders in term {}: {} and {}", term, it->second,
+                                     node.id));
+                }
+                continue;
+            }
+            ++_result.elections;
+            for (size_t at = 0; at < _committed.size(); ++at) {
+                if (at >= node.view.size() || !(node.view[at] == _committed[at])) {
+                    fail(fmt::format("leader {} of term {} lacks committed entry {}", i,
+                                     term, at));
+                    return;
+                }
+            }
+        }
+    }
+
+    // Two logs with an entry of the same term at the same index hold the
+    // same entries up to there.
+    void check_log_matching() {
+        for (size_t a = 0; a < _nodes.size(); ++a) {
+            for (size_t b = a + 1; b < _nodes.size(); ++b) {
+                if (!_nodes[a].up || !_nodes[b].up) {
+                    continue;
+                }
+                const auto& x = _nodes[a].view;
+                const auto& y = _nodes[b].view;
+                auto common = std::min(x.size(), y.size());
+                size_t last_same = common;
+                for (size_t at = common; at-- > 0;) {
+                    if (x[at].term == y[at].term) {
+                        last_same = at;
+                        break;
+                    }
+                }
+                if (last_same == common) {
+                    continue;
+                }
+                for (size_t at = 0; at <= last_same; ++at) {
+                    if (!(x[at] == y[at])) {
+                        fail(fmt::format("logs of {} and {} agree at {} (term {}) but "
+                                         "differ at {}",
+                                         a, b, last_same, x[last_same].term, at));
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    static constexpr std::string_view marker = "settled";
+
+    run_options _opts;
+    random_source _rng;
+    std::vector<node_id> _voters;
+    std::vector<sim_node> _nodes;
+    std::map<std::pair<int64_t, uint64_t>, event> _queue;
+    uint64_t _seq{0};
+    int64_t _now{0};
+    std::set<std::pair<int32_t, int32_t>> _blocked;
+    double _drop{0};
+    double _duplicate{0};
+    int64_t _max_delay_ms{10};
+    bool _healed{false};
+    int64_t _proposals{0};
+    std::vector<entry> _committed;
+    bool _marker_committed{false};
+    std::map<term_id, node_id> _leaders;
+    std::string _violation;
+    run_result _result;
+};
+
+} // namespace
+
+run_result run(const run_options& opts) {
+    simulation s(opts);
+    return s.run();
+}
+
+} // namespace raft::sim
