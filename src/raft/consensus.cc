@@ -139,8 +139,9 @@ void consensus::start_pre_vote() {
     }
     for (auto v : _voters) {
         if (v != _self) {
-            send_to(v, vote_request{term_id(_term() + 1), _log.last_index(),
-                                    _log.last_term(), true, false});
+            send_to(v,
+                    vote_request{term_id(_term() + 1), _log.last_index(),
+                                 _log.last_term(), true, false});
         }
     }
 }
@@ -159,8 +160,9 @@ void consensus::start_election(bool transfer) {
     }
     for (auto v : _voters) {
         if (v != _self) {
-            send_to(v, vote_request{_term, _log.last_index(), _log.last_term(), false,
-                                    transfer});
+            send_to(v,
+                    vote_request{_term, _log.last_index(), _log.last_term(), false,
+                                 transfer});
         }
     }
 }
@@ -243,8 +245,8 @@ void consensus::step_down_if_newer(node_id from, const message& m) {
             return;
         }
     }
-    if (const auto* r = std::get_if<vote_reply>(&m); r != nullptr && r->pre_vote
-                                                       && r->granted) {
+    if (const auto* r = std::get_if<vote_reply>(&m);
+        r != nullptr && r->pre_vote && r->granted) {
         return;
     }
     bool from_leader = std::holds_alternative<append_request>(m);
@@ -266,7 +268,8 @@ void consensus::on_vote_request(node_id from, const vote_request& r) {
         return;
     }
     bool grant = is_voter(_self) && r.term == _term
-        && (_voted_for == no_node || _voted_for == from || _opts.bug_vote_twice) && log_ok;
+        && (_voted_for == no_node || _voted_for == from || _opts.bug_vote_twice)
+        && log_ok;
     if (grant) {
         _voted_for = from;
         save();
@@ -341,10 +344,11 @@ void consensus::on_append_request(node_id from, const append_request& r) {
     auto last = log_index(r.prev_index() + static_cast<int64_t>(r.entries.size()));
     _verified = std::max(_verified, last);
     set_commit(std::min(r.commit, last));
-    send_to(from, append_reply{.term = _term,
-                               .success = true,
-                               .last_index = last,
-                               .flushed = std::min(_flushed, _verified)});
+    send_to(from,
+            append_reply{.term = _term,
+                         .success = true,
+                         .last_index = last,
+                         .flushed = std::min(_flushed, _verified)});
 }
 
 void consensus::on_append_reply(node_id from, const append_reply& r) {
@@ -426,10 +430,10 @@ void consensus::persisted(uint64_t id) {
         advance_commit();
     } else if (_role == role::follower && _leader != no_node) {
         auto known = std::min(_flushed, _verified);
-        send_to(_leader, append_reply{.term = _term,
-                                      .success = true,
-                                      .last_index = known,
-                                      .flushed = known});
+        send_to(
+            _leader,
+            append_reply{
+                .term = _term, .success = true, .last_index = known, .flushed = known});
     }
 }
 
@@ -446,8 +450,8 @@ void consensus::replicate(node_id peer) {
     auto& p = _progress.at(peer);
     while (p.in_flight < _opts.max_in_flight && p.next <= _log.last_index()) {
         auto from = p.next;
-        auto to = log_index(std::min(_log.last_index()(),
-                                 from() + _opts.max_entries_per_append - 1));
+        auto to = log_index(
+            std::min(_log.last_index()(), from() + _opts.max_entries_per_append - 1));
         auto prev = log_index(from() - 1);
         auto prev_term = _log.term_at(prev);
         vassert(prev_term.has_value(), "no term at {} (last {})", prev,
@@ -488,8 +492,9 @@ void consensus::read_done(uint64_t token, std::vector<entry> entries) {
         vassert(_log.term_at(at) == entries[i].term, "read entry {} has term {}", at,
                 entries[i].term);
     }
-    send_to(pr.peer, append_request{_term, pr.prev_index, pr.prev_term,
-                                    std::move(entries), _commit});
+    send_to(
+        pr.peer,
+        append_request{_term, pr.prev_index, pr.prev_term, std::move(entries), _commit});
 }
 
 void consensus::heartbeat() {

@@ -34,7 +34,8 @@ std::optional<term_id> log_terms::term_at(log_index i) const {
 }
 
 log_index log_terms::first_index_of_run(log_index i) const {
-    vassert(i > no_index && i <= _last, "log_index {} outside the log (last {})", i, _last);
+    vassert(i > no_index && i <= _last, "log_index {} outside the log (last {})", i,
+            _last);
     auto it = std::upper_bound(_runs.begin(), _runs.end(), i,
                                [](log_index v, const run& r) { return v < r.first; });
     return std::prev(it)->first;

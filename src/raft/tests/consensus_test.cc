@@ -99,8 +99,9 @@ TEST(consensus, a_diverging_follower_points_the_leader_past_the_whole_term) {
     state.log = {term_id(1), term_id(2), term_id(2), term_id(2)};
     consensus c(node_id(1), three(), {}, std::move(state), options{});
     // The leader of term 4 has term 3 at log_index 3.
-    c.receive(envelope{node_id(0), node_id(1),
-                       append_request{term_id(4), log_index(3), term_id(3), {}, no_index}});
+    c.receive(
+        envelope{node_id(0), node_id(1),
+                 append_request{term_id(4), log_index(3), term_id(3), {}, no_index}});
     auto replies = messages_of<append_reply>(effects_of<send>(c));
     ASSERT_EQ(replies.size(), 1u);
     EXPECT_FALSE(replies[0].success);
@@ -109,8 +110,8 @@ TEST(consensus, a_diverging_follower_points_the_leader_past_the_whole_term) {
     std::vector<entry> entries;
     entries.push_back(entry{term_id(3), entry_type::data, base::iobuf::copy_of("a")});
     c.receive(envelope{node_id(0), node_id(1),
-                       append_request{term_id(4), log_index(0), term_id(1), std::move(entries),
-                                      log_index(1)}});
+                       append_request{term_id(4), log_index(0), term_id(1),
+                                      std::move(entries), log_index(1)}});
     auto effects = c.take_effects();
     const persist* write = nullptr;
     for (const auto& e : effects) {

@@ -47,8 +47,9 @@ bool parse(int argc, char** argv, arguments& out) {
 int main(int argc, char** argv) {
     arguments args;
     if (!parse(argc, argv, args)) {
-        fmt::print(stderr, "usage: raft_sim [--first SEED] [--seeds COUNT] "
-                           "[--broken commit|votes]\n");
+        fmt::print(stderr,
+                   "usage: raft_sim [--first SEED] [--seeds COUNT] "
+                   "[--broken commit|votes]\n");
         return 2;
     }
     auto started = std::chrono::steady_clock::now();
@@ -76,8 +77,8 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
-    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                       .count();
+    auto seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!args.broken.empty()) {
         fmt::print("the broken core passed {} seeds: the checks are too weak\n",
                    args.seeds);

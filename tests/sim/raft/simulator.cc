@@ -146,9 +146,8 @@ private:
         for (const auto& e : node.disk) {
             state.log.push_back(e.term);
         }
-        node.core =
-            std::make_unique<consensus>(node.id, _voters, std::vector<node_id>{},
-                                        std::move(state), core_options(i));
+        node.core = std::make_unique<consensus>(node.id, _voters, std::vector<node_id>{},
+                                                std::move(state), core_options(i));
         node.view.clear();
         for (const auto& e : node.disk) {
             node.view.push_back(e.share());
@@ -158,8 +157,7 @@ private:
         node.commit_seen = no_index;
         node.up = true;
         ++node.incarnation;
-        schedule(_rng.between(1, tick_ms),
-                 event{event_kind::tick, i, node.incarnation});
+        schedule(_rng.between(1, tick_ms), event{event_kind::tick, i, node.incarnation});
     }
 
     void schedule(int64_t after_ms, event ev) {
@@ -290,8 +288,8 @@ private:
             const auto& e = node.view[at];
             if (at < _committed.size()) {
                 if (!(_committed[at] == e)) {
-                    fail(fmt::format("node {}: committed entry {} is {} here, {} before", i,
-                                     at, describe(e), describe(_committed[at])));
+                    fail(fmt::format("node {}: committed entry {} is {} here, {} before",
+                                     i, at, describe(e), describe(_committed[at])));
                     return;
                 }
                 continue;
@@ -346,7 +344,8 @@ private:
         if (!leaders.empty()) {
             auto i = leaders[static_cast<size_t>(
                 _rng.between(0, static_cast<int64_t>(leaders.size()) - 1))];
-            auto payload = settled ? std::string(marker) : fmt::format("p{}", _proposals++);
+            auto payload =
+                settled ? std::string(marker) : fmt::format("p{}", _proposals++);
             _nodes[static_cast<size_t>(i)].core->propose(base::iobuf::copy_of(payload));
             drain(i);
             if (_rng.chance(0.02)) {
@@ -439,8 +438,8 @@ private:
             auto [it, added] = _leaders.emplace(term, node.id);
             if (!added) {
                 if (it->second != node.id) {
-                    fail(fmt::format("two leaders in term {}: {} and {}", term, it->second,
-                                     node.id));
+                    fail(fmt::format("two leaders in term {}: {} and {}", term,
+                                     it->second, node.id));
                 }
                 continue;
             }
