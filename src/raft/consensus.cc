@@ -27,11 +27,10 @@ log_index next_after(log_index i) {
 
 } // namespace
 
-consensus::consensus(node_id self, std::vector<node_id> voters,
-                     std::vector<node_id> learners, durable_state state, options opts)
+consensus::consensus(node_id self, durable_state state, options opts)
   : _self(self)
-  , _voters(std::move(voters))
-  , _learners(std::move(learners))
+  , _base_config(std::move(state.config))
+  , _configs(std::move(state.log_configs))
   , _opts(opts)
   , _rng(opts.seed ^ (static_cast<uint64_t>(self()) * 0x9E3779B97F4A7C15ULL))
   , _term(state.term)
@@ -47,8 +46,30 @@ consensus::consensus(node_id self, std::vector<node_id> voters,
     reset_election_timer();
 }
 
-bool consensus::is_voter(node_id n) const {
-    return std::find(_voters.begin(), _voters.end(), n) != _voters.end();
+const configuration& consensus::config() const {
+    return _configs.empty() ? _base_config : _configs.back().second;
+}
+
+// A voter of the configuration in effect; or of the one before while the
+// change that left it out is uncommitted: a leader removed by it may have
+// stepped down first, and the entry needs a leader to commit (only a log
+// as long as that leader's can win).
+bool consensus::may_campaign() const {
+    if (is_voter(_self)) {
+        return true;
+    }
+    if (_configs.empty() || _configs.back().first <= _commit) {
+        return false;
+    }
+    const auto& before =
+        _configs.size() >= 2 ? _configs[_configs.size() - 2].second : _base_config;
+    return before.is_voter(_self);
+}
+
+bool consensus::votes_won() const {
+    auto voters = std::count_if(_votes.begin(), _votes.end(),
+                                [&](node_id n) { return is_voter(n); });
+    return static_cast<size_t>(voters) >= quorum();
 }
 
 void consensus::reset_election_timer() {
@@ -76,7 +97,7 @@ std::vector<effect> consensus::take_effects() {
 void consensus::tick() {
     if (_role != role::leader) {
         ++_election_elapsed;
-        if (_election_elapsed >= _election_timeout && is_voter(_self)) {
+        if (_election_elapsed >= _election_timeout && may_campaign()) {
             start_pre_vote();
         }
         return;
@@ -133,11 +154,11 @@ void consensus::start_pre_vote() {
     _leader = no_node;
     _votes = {_self};
     reset_election_timer();
-    if (_votes.size() >= quorum()) {
+    if (votes_won()) {
         start_election(false);
         return;
     }
-    for (auto v : _voters) {
+    for (auto v : config().voters) {
         if (v != _self) {
             send_to(v,
                     vote_request{term_id(_term() + 1), _log.last_index(),
@@ -154,11 +175,11 @@ void consensus::start_election(bool transfer) {
     _votes = {_self};
     save();
     reset_election_timer();
-    if (_votes.size() >= quorum()) {
+    if (votes_won()) {
         become_leader();
         return;
     }
-    for (auto v : _voters) {
+    for (auto v : config().voters) {
         if (v != _self) {
             send_to(v,
                     vote_request{_term, _log.last_index(), _log.last_term(), false,
@@ -176,14 +197,7 @@ void consensus::become_leader() {
     _transfer_target.reset();
     _heartbeat_elapsed = 0;
     _quorum_elapsed = 0;
-    auto next = next_after(_log.last_index());
-    for (const auto* group : {&_voters, &_learners}) {
-        for (auto n : *group) {
-            if (n != _self) {
-                _progress[n] = progress{.next = next};
-            }
-        }
-    }
+    sync_progress();
     // Entries of earlier terms commit only with one of this term.
     std::vector<entry> first;
     first.push_back(entry{_term, entry_type::leader_start, {}});
@@ -192,8 +206,21 @@ void consensus::become_leader() {
     advance_commit();
 }
 
+// The leader follows every member of the configuration in effect.
+void consensus::sync_progress() {
+    const auto& c = config();
+    std::erase_if(_progress, [&](const auto& p) { return !c.is_member(p.first); });
+    for (const auto* group : {&c.voters, &c.learners}) {
+        for (auto n : *group) {
+            if (n != _self && !_progress.contains(n)) {
+                _progress[n] = progress{.next = next_after(_log.last_index())};
+            }
+        }
+    }
+}
+
 void consensus::check_quorum() {
-    size_t heard = 1;
+    size_t heard = is_voter(_self) ? 1 : 0;
     for (auto& [peer, p] : _progress) {
         if (p.heard && is_voter(peer)) {
             ++heard;
@@ -263,11 +290,13 @@ void consensus::on_vote_request(node_id from, const vote_request& r) {
     if (r.pre_vote) {
         bool in_lease = _role == role::leader
             || (_leader != no_node && _election_elapsed < _opts.election_timeout_ticks);
-        bool grant = is_voter(_self) && r.term > _term && log_ok && !in_lease;
+        bool grant = r.term > _term && log_ok && !in_lease;
         send_to(from, vote_reply{grant ? r.term : _term, grant, true});
         return;
     }
-    bool grant = is_voter(_self) && r.term == _term
+    // Who counts is the candidate's configuration: a node added as a voter
+    // votes before it has the entry that added it (Raft thesis 4.2.1).
+    bool grant = r.term == _term
         && (_voted_for == no_node || _voted_for == from || _opts.bug_vote_twice)
         && log_ok;
     if (grant) {
@@ -284,12 +313,12 @@ void consensus::on_vote_reply(node_id from, const vote_reply& r) {
     }
     if (_role == role::pre_candidate && r.pre_vote && r.term == term_id(_term() + 1)) {
         _votes.insert(from);
-        if (_votes.size() >= quorum()) {
+        if (votes_won()) {
             start_election(false);
         }
     } else if (_role == role::candidate && !r.pre_vote && r.term == _term) {
         _votes.insert(from);
-        if (_votes.size() >= quorum()) {
+        if (votes_won()) {
             become_leader();
         }
     }
@@ -389,7 +418,7 @@ void consensus::on_append_reply(node_id from, const append_reply& r) {
 }
 
 void consensus::on_timeout_now(const timeout_now& r) {
-    if (r.term == _term && _role != role::leader && is_voter(_self)) {
+    if (r.term == _term && _role != role::leader && may_campaign()) {
         start_election(true);
     }
 }
@@ -401,13 +430,31 @@ void consensus::append_local(std::optional<log_index> truncate_from,
     if (truncate_from) {
         _log.truncate(*truncate_from);
         _flushed = std::min(_flushed, log_index((*truncate_from)() - 1));
+        // A configuration truncated away is no longer in effect.
+        while (!_configs.empty() && _configs.back().first >= *truncate_from) {
+            _configs.pop_back();
+        }
     }
     for (const auto& e : entries) {
         _log.append(e.term);
+        track_configuration(_log.last_index(), e);
     }
     auto id = _next_persist++;
     _persists.push_back({id, truncate_from, _log.last_index()});
     emit(persist{id, truncate_from, std::move(entries)});
+}
+
+// Raft's single-server changes take effect when appended, not committed.
+void consensus::track_configuration(log_index at, const entry& e) {
+    if (e.type != entry_type::configuration) {
+        return;
+    }
+    auto c = decode_configuration(e.data);
+    vassert(c.has_value(), "configuration entry {} does not decode", at);
+    _configs.emplace_back(at, std::move(*c));
+    if (_role == role::leader) {
+        sync_progress();
+    }
 }
 
 void consensus::persisted(uint64_t id) {
@@ -510,7 +557,10 @@ void consensus::advance_commit() {
     if (_role != role::leader) {
         return;
     }
-    std::vector<log_index> flushed{_flushed};
+    std::vector<log_index> flushed;
+    if (is_voter(_self)) {
+        flushed.push_back(_flushed);
+    }
     for (const auto& [peer, p] : _progress) {
         if (is_voter(peer)) {
             flushed.push_back(p.flushed);
@@ -524,6 +574,11 @@ void consensus::advance_commit() {
     }
     if (candidate > _commit && _log.term_at(candidate) == _term) {
         set_commit(candidate);
+    }
+    // A leader the committed configuration left out hands over: the
+    // remaining voters elect one of theirs.
+    if (!is_voter(_self) && !_configs.empty() && _configs.back().first <= _commit) {
+        become_follower(_term, no_node);
     }
 }
 
@@ -542,6 +597,35 @@ std::optional<log_index> consensus::propose(base::iobuf data) {
     one.push_back(entry{_term, entry_type::data, std::move(data)});
     append_local(std::nullopt, std::move(one));
     replicate_all();
+    return _log.last_index();
+}
+
+std::optional<log_index> consensus::propose_configuration(configuration next) {
+    if (_role != role::leader || _transfer_target) {
+        return std::nullopt;
+    }
+    bool previous_committed = _configs.empty() || _configs.back().first <= _commit;
+    // Until an entry of this term commits, an uncommitted change of an
+    // earlier leader may still be in effect elsewhere (Ongaro's fix).
+    bool term_committed = _log.term_at(_commit) == _term;
+    const auto& now = config();
+    auto differing = [](const std::vector<node_id>& a, const std::vector<node_id>& b) {
+        size_t n = 0;
+        for (auto x : a) {
+            n += std::find(b.begin(), b.end(), x) == b.end() ? 1 : 0;
+        }
+        return n;
+    };
+    bool one_voter =
+        differing(now.voters, next.voters) + differing(next.voters, now.voters) <= 1;
+    if (!previous_committed || !term_committed || !one_voter || next.voters.empty()) {
+        return std::nullopt;
+    }
+    std::vector<entry> one;
+    one.push_back(entry{_term, entry_type::configuration, encode_configuration(next)});
+    append_local(std::nullopt, std::move(one));
+    replicate_all();
+    advance_commit();
     return _log.last_index();
 }
 

@@ -36,6 +36,10 @@ struct durable_state {
     node_id voted_for{no_node};
     // The log's entries' terms, in order (the payloads stay on disk).
     std::vector<term_id> log;
+    // The members the group was created with, and the configuration
+    // entries of the log after that, in order.
+    configuration config;
+    std::vector<std::pair<log_index, configuration>> log_configs;
 };
 
 // One Raft group's consensus on one node, as a deterministic state machine:
@@ -43,12 +47,11 @@ struct durable_state {
 // asked for, and produces effects (messages, writes, reads) for its driver.
 // Leader election with pre-vote and check-quorum, replication with
 // batching and pipelining, commit on a majority's flushed entries,
-// followers' recovery from any lag or divergence, leadership transfer.
-// Voters are fixed at construction; learners receive entries, never vote.
+// followers' recovery from any lag or divergence, leadership transfer, and
+// membership changes one server at a time (docs/rfcs/20261205_raft.md).
 class consensus {
 public:
-    consensus(node_id self, std::vector<node_id> voters, std::vector<node_id> learners,
-              durable_state state, options opts);
+    consensus(node_id self, durable_state state, options opts);
 
     void tick();
     void receive(const envelope& in);
@@ -61,6 +64,10 @@ public:
     std::optional<log_index> propose(base::iobuf data);
     // Hands leadership to `target` once it has every entry.
     bool transfer_leadership(node_id target);
+    // Appends a new configuration as the leader: voters may differ from
+    // the current ones by one node at most, and the previous change must be
+    // committed (as must an entry of this term). Learners change freely.
+    std::optional<log_index> propose_configuration(configuration next);
 
     // The effects produced since the last call, in order.
     std::vector<effect> take_effects();
@@ -73,6 +80,8 @@ public:
     log_index last_index() const { return _log.last_index(); }
     log_index flushed_index() const { return _flushed; }
     const log_terms& log() const { return _log; }
+    // The configuration in effect: the last one in the log, committed or not.
+    const configuration& config() const;
 
 private:
     struct progress {
@@ -98,8 +107,12 @@ private:
         log_index last;
     };
 
-    bool is_voter(node_id n) const;
-    size_t quorum() const { return _voters.size() / 2 + 1; }
+    bool is_voter(node_id n) const { return config().is_voter(n); }
+    size_t quorum() const { return config().voters.size() / 2 + 1; }
+    void track_configuration(log_index at, const entry& e);
+    bool may_campaign() const;
+    bool votes_won() const;
+    void sync_progress();
     void reset_election_timer();
     void emit(effect e) { _effects.push_back(std::move(e)); }
     void send_to(node_id to, message m);
@@ -129,8 +142,8 @@ private:
     void maybe_finish_transfer(node_id peer);
 
     node_id _self;
-    std::vector<node_id> _voters;
-    std::vector<node_id> _learners;
+    configuration _base_config;
+    std::vector<std::pair<log_index, configuration>> _configs;
     options _opts;
     uint64_t _rng;
 

@@ -27,7 +27,24 @@ enum class entry_type : int8_t {
     data,
     // A new leader's first entry: it commits what earlier terms left.
     leader_start,
+    // The group's members from this entry on (data: encode_configuration).
+    configuration,
 };
+
+// Who takes part: voters elect and form majorities; learners only receive
+// entries (a new member catches up as a learner before it votes).
+struct configuration {
+    std::vector<node_id> voters;
+    std::vector<node_id> learners;
+
+    bool is_voter(node_id n) const;
+    bool is_member(node_id n) const;
+    bool operator==(const configuration&) const = default;
+};
+
+base::iobuf encode_configuration(const configuration& c);
+// None when the bytes are not a configuration.
+std::optional<configuration> decode_configuration(const base::iobuf& data);
 
 struct entry {
     term_id term;

@@ -41,10 +41,16 @@ std::vector<node_id> three() {
     return {node_id(0), node_id(1), node_id(2)};
 }
 
+durable_state state_of(std::vector<node_id> voters) {
+    durable_state s;
+    s.config.voters = std::move(voters);
+    return s;
+}
+
 } // namespace
 
 TEST(consensus, a_single_voter_elects_itself_and_commits_what_it_flushed) {
-    consensus c(node_id(0), {node_id(0)}, {}, durable_state{}, options{});
+    consensus c(node_id(0), state_of({node_id(0)}), options{});
     tick_until_election(c);
     ASSERT_EQ(c.current_role(), role::leader);
     EXPECT_EQ(c.term(), term_id(1));
@@ -61,7 +67,7 @@ TEST(consensus, a_single_voter_elects_itself_and_commits_what_it_flushed) {
 }
 
 TEST(consensus, a_pre_vote_raises_no_term_until_a_majority_would_vote) {
-    consensus c(node_id(0), three(), {}, durable_state{}, options{});
+    consensus c(node_id(0), state_of(three()), options{});
     tick_until_election(c);
     ASSERT_EQ(c.current_role(), role::pre_candidate);
     EXPECT_EQ(c.term(), term_id(0));
@@ -81,7 +87,7 @@ TEST(consensus, a_pre_vote_raises_no_term_until_a_majority_would_vote) {
 }
 
 TEST(consensus, a_follower_hearing_its_leader_refuses_pre_votes) {
-    consensus c(node_id(1), three(), {}, durable_state{}, options{});
+    consensus c(node_id(1), state_of(three()), options{});
     c.receive(envelope{node_id(0), node_id(1),
                        append_request{term_id(3), no_index, term_id(0), {}, no_index}});
     c.take_effects();
@@ -94,10 +100,10 @@ TEST(consensus, a_follower_hearing_its_leader_refuses_pre_votes) {
 }
 
 TEST(consensus, a_diverging_follower_points_the_leader_past_the_whole_term) {
-    durable_state state;
+    auto state = state_of(three());
     state.term = term_id(3);
     state.log = {term_id(1), term_id(2), term_id(2), term_id(2)};
-    consensus c(node_id(1), three(), {}, std::move(state), options{});
+    consensus c(node_id(1), std::move(state), options{});
     // The leader of term 4 has term 3 at log_index 3.
     c.receive(
         envelope{node_id(0), node_id(1),
@@ -122,4 +128,35 @@ TEST(consensus, a_diverging_follower_points_the_leader_past_the_whole_term) {
     EXPECT_EQ(c.last_index(), log_index(1));
     EXPECT_EQ(c.log().term_at(log_index(1)), term_id(3));
     EXPECT_EQ(c.commit_index(), log_index(1));
+}
+
+TEST(consensus, configurations_round_trip_and_bad_bytes_are_refused) {
+    configuration c{{node_id(1), node_id(2)}, {node_id(7)}};
+    EXPECT_EQ(decode_configuration(encode_configuration(c)), c);
+    EXPECT_FALSE(decode_configuration(base::iobuf::copy_of("xyz")).has_value());
+    auto bytes = encode_configuration(c).to_vector();
+    bytes[3] = 100; // more voters than bytes
+    EXPECT_FALSE(decode_configuration(base::iobuf::copy_of(bytes)).has_value());
+}
+
+TEST(consensus, membership_changes_one_voter_at_a_time_after_the_last_commits) {
+    consensus c(node_id(0), state_of({node_id(0)}), options{});
+    tick_until_election(c);
+    ASSERT_EQ(c.current_role(), role::leader);
+    // Nothing of this term committed yet.
+    EXPECT_FALSE(c.propose_configuration({{node_id(0)}, {node_id(1)}}));
+    c.persisted(effects_of<persist>(c).at(0).id);
+    // Two voters at once is refused; a learner joins.
+    EXPECT_FALSE(c.propose_configuration({{node_id(0), node_id(1), node_id(2)}, {}}));
+    auto at = c.propose_configuration({{node_id(0)}, {node_id(1)}});
+    ASSERT_TRUE(at.has_value());
+    EXPECT_EQ(c.config().learners, std::vector<node_id>{node_id(1)});
+    // The change before is not committed: no other change yet.
+    EXPECT_FALSE(c.propose_configuration({{node_id(0), node_id(1)}, {}}));
+    for (const auto& w : effects_of<persist>(c)) {
+        c.persisted(w.id);
+    }
+    EXPECT_EQ(c.commit_index(), *at);
+    EXPECT_TRUE(c.propose_configuration({{node_id(0), node_id(1)}, {}}));
+    EXPECT_EQ(c.config().voters.size(), 2u);
 }

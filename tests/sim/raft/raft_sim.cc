@@ -56,15 +56,18 @@ int main(int argc, char** argv) {
     int64_t events = 0;
     int64_t elections = 0;
     int64_t committed = 0;
+    int64_t changes = 0;
     for (uint64_t seed = args.first; seed < args.first + args.seeds; ++seed) {
         raft::sim::run_options opts;
         opts.seed = seed;
         opts.bug_commit_without_majority = args.broken == "commit";
         opts.bug_vote_twice = args.broken == "votes";
+        opts.check_liveness = args.broken.empty();
         auto r = raft::sim::run(opts);
         events += r.events;
         elections += r.elections;
         committed += r.committed;
+        changes += r.config_changes;
         if (!r.violation.empty()) {
             if (!args.broken.empty()) {
                 fmt::print("the broken core was caught at seed {} ({} nodes): {}\n", seed,
@@ -85,7 +88,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     fmt::print("{} seeds from {} passed in {:.1f} s: {} events, {} elections, {} "
-               "entries committed\n",
-               args.seeds, args.first, seconds, events, elections, committed);
+               "configuration changes, {} entries committed\n",
+               args.seeds, args.first, seconds, events, elections, changes, committed);
     return 0;
 }

@@ -1,6 +1,7 @@
 #include "tests/sim/raft/simulator.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <deque>
@@ -85,8 +86,11 @@ public:
       : _opts(opts)
       , _rng(opts.seed) {
         int n = _rng.chance(0.5) ? 3 : 5;
-        for (int i = 0; i < n; ++i) {
-            _voters.push_back(node_id(i));
+        // Five nodes start with three voters half the time: the others
+        // join through configuration changes.
+        int voters = n == 5 && _rng.chance(0.5) ? 3 : n;
+        for (int i = 0; i < voters; ++i) {
+            _initial.voters.push_back(node_id(i));
         }
         for (int i = 0; i < n; ++i) {
             auto& node = _nodes.emplace_back();
@@ -120,10 +124,10 @@ public:
         if (_violation.empty()) {
             check_log_matching();
         }
-        if (_violation.empty() && !_marker_committed) {
+        if (_violation.empty() && _opts.check_liveness && !_marker_committed) {
             fail(fmt::format("no leader committed an entry within {} ms of the faults "
-                             "stopping",
-                             _opts.settle_ms));
+                             "stopping{}",
+                             _opts.settle_ms, states()));
         }
         _result.violation = _violation;
         _result.nodes = static_cast<int>(_nodes.size());
@@ -142,12 +146,16 @@ private:
 
     void start_node(int i) {
         auto& node = _nodes[static_cast<size_t>(i)];
-        durable_state state{node.term, node.voted_for, {}};
+        durable_state state{node.term, node.voted_for, {}, _initial, {}};
         for (const auto& e : node.disk) {
             state.log.push_back(e.term);
+            if (e.type == entry_type::configuration) {
+                auto at = log_index(static_cast<int64_t>(state.log.size()) - 1);
+                state.log_configs.emplace_back(at, *decode_configuration(e.data));
+            }
         }
-        node.core = std::make_unique<consensus>(node.id, _voters, std::vector<node_id>{},
-                                                std::move(state), core_options(i));
+        node.core =
+            std::make_unique<consensus>(node.id, std::move(state), core_options(i));
         node.view.clear();
         for (const auto& e : node.disk) {
             node.view.push_back(e.share());
@@ -348,6 +356,9 @@ private:
                 settled ? std::string(marker) : fmt::format("p{}", _proposals++);
             _nodes[static_cast<size_t>(i)].core->propose(base::iobuf::copy_of(payload));
             drain(i);
+            if (!settled && _rng.chance(0.03)) {
+                change_members(i);
+            }
             if (_rng.chance(0.02)) {
                 auto target = _rng.between(0, static_cast<int64_t>(_nodes.size()) - 1);
                 _nodes[static_cast<size_t>(i)].core->transfer_leadership(
@@ -356,6 +367,41 @@ private:
             }
         }
         schedule(_rng.between(1, 15), event{event_kind::propose});
+    }
+
+    // One step of a membership change, as an operator would: a node joins
+    // as a learner, a learner becomes a voter, a voter or learner leaves.
+    void change_members(int leader) {
+        auto& core = *_nodes[static_cast<size_t>(leader)].core;
+        auto next = core.config();
+        auto pick = [&](std::vector<node_id>& from) {
+            auto at = _rng.between(0, static_cast<int64_t>(from.size()) - 1);
+            auto n = from[static_cast<size_t>(at)];
+            from.erase(from.begin() + at);
+            return n;
+        };
+        std::vector<node_id> outside;
+        for (const auto& node : _nodes) {
+            if (!next.is_member(node.id)) {
+                outside.push_back(node.id);
+            }
+        }
+        auto choice = _rng.between(0, 3);
+        if (choice == 0 && !outside.empty()) {
+            next.learners.push_back(pick(outside));
+        } else if (choice == 1 && !next.learners.empty()) {
+            next.voters.push_back(pick(next.learners));
+        } else if (choice == 2 && next.voters.size() > 1) {
+            pick(next.voters);
+        } else if (choice == 3 && !next.learners.empty()) {
+            pick(next.learners);
+        } else {
+            return;
+        }
+        if (core.propose_configuration(next)) {
+            ++_result.config_changes;
+        }
+        drain(leader);
     }
 
     void inject_fault() {
@@ -425,6 +471,25 @@ private:
         }
     }
 
+    // Each node's view of the group, for a failure's report.
+    std::string states() const {
+        std::string out;
+        for (const auto& node : _nodes) {
+            if (!node.up) {
+                out += fmt::format("\n  node {}: down", node.id);
+                continue;
+            }
+            const auto& c = *node.core;
+            out += fmt::format("\n  node {}: role {} term {} leader {} last {} commit {} "
+                               "voters [{}] learners [{}]",
+                               node.id, static_cast<int>(c.current_role()), c.term(),
+                               c.leader(), c.last_index(), c.commit_index(),
+                               fmt::join(c.config().voters, ","),
+                               fmt::join(c.config().learners, ","));
+        }
+        return out;
+    }
+
     // --- the checks ----------------------------------------------------------------
 
     // At most one leader per term, and a new leader has every committed entry.
@@ -491,7 +556,7 @@ private:
 
     run_options _opts;
     random_source _rng;
-    std::vector<node_id> _voters;
+    configuration _initial;
     std::vector<sim_node> _nodes;
     std::map<std::pair<int64_t, uint64_t>, event> _queue;
     uint64_t _seq{0};

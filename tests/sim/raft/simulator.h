@@ -18,6 +18,9 @@ struct run_options {
     // Milliseconds of faults, then of a healed, quiet cluster.
     int64_t fault_ms{3000};
     int64_t settle_ms{3000};
+    // Whether a leader must commit once the faults stop (off when proving
+    // the safety checks catch a broken core: only they count then).
+    bool check_liveness{true};
     // A deliberately broken core, to prove the checks can fail.
     bool bug_commit_without_majority{false};
     bool bug_vote_twice{false};
@@ -30,6 +33,7 @@ struct run_result {
     int64_t events{0};
     int64_t committed{0};
     int64_t elections{0};
+    int64_t config_changes{0};
 };
 
 run_result run(const run_options& opts);
