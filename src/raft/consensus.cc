@@ -79,7 +79,7 @@ void consensus::reset_election_timer() {
 }
 
 void consensus::send_to(node_id to, message m) {
-    emit(send{envelope{_self, to, std::move(m)}});
+    emit(send_message{envelope{_self, to, std::move(m)}});
 }
 
 void consensus::save() {
@@ -508,7 +508,7 @@ void consensus::replicate(node_id peer) {
         }
         auto token = _next_token++;
         _reads[token] = pending_read{peer, p.generation, _term, prev, *prev_term};
-        emit(read{token, from, to});
+        emit(read_entries{token, from, to});
         p.next = next_after(to);
         ++p.in_flight;
     }

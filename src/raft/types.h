@@ -112,7 +112,7 @@ struct envelope {
 // What the driver must do, in the order given.
 
 // Deliver to a peer (it may be lost: the core retries).
-struct send {
+struct send_message {
     envelope out;
 };
 
@@ -133,7 +133,7 @@ struct persist {
 
 // Reads entries [from, to] of the log for a peer; completion is
 // read_done(token, entries).
-struct read {
+struct read_entries {
     uint64_t token;
     log_index from;
     log_index to;
@@ -144,6 +144,6 @@ struct committed {
     log_index commit;
 };
 
-using effect = std::variant<send, save_state, persist, read, committed>;
+using effect = std::variant<send_message, save_state, persist, read_entries, committed>;
 
 } // namespace raft

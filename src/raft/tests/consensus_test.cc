@@ -21,7 +21,7 @@ std::vector<T> effects_of(consensus& c) {
 }
 
 template<typename T>
-std::vector<T> messages_of(const std::vector<send>& sent) {
+std::vector<T> messages_of(const std::vector<send_message>& sent) {
     std::vector<T> out;
     for (const auto& s : sent) {
         if (const auto* m = std::get_if<T>(&s.out.msg)) {
@@ -71,7 +71,7 @@ TEST(consensus, a_pre_vote_raises_no_term_until_a_majority_would_vote) {
     tick_until_election(c);
     ASSERT_EQ(c.current_role(), role::pre_candidate);
     EXPECT_EQ(c.term(), term_id(0));
-    auto asked = messages_of<vote_request>(effects_of<send>(c));
+    auto asked = messages_of<vote_request>(effects_of<send_message>(c));
     ASSERT_EQ(asked.size(), 2u);
     EXPECT_TRUE(asked[0].pre_vote);
     EXPECT_EQ(asked[0].term, term_id(1));
@@ -93,7 +93,7 @@ TEST(consensus, a_follower_hearing_its_leader_refuses_pre_votes) {
     c.take_effects();
     c.receive(envelope{node_id(2), node_id(1),
                        vote_request{term_id(4), log_index(5), term_id(3), true, false}});
-    auto replies = messages_of<vote_reply>(effects_of<send>(c));
+    auto replies = messages_of<vote_reply>(effects_of<send_message>(c));
     ASSERT_EQ(replies.size(), 1u);
     EXPECT_FALSE(replies[0].granted);
     EXPECT_EQ(c.term(), term_id(3));
@@ -108,7 +108,7 @@ TEST(consensus, a_diverging_follower_points_the_leader_past_the_whole_term) {
     c.receive(
         envelope{node_id(0), node_id(1),
                  append_request{term_id(4), log_index(3), term_id(3), {}, no_index}});
-    auto replies = messages_of<append_reply>(effects_of<send>(c));
+    auto replies = messages_of<append_reply>(effects_of<send_message>(c));
     ASSERT_EQ(replies.size(), 1u);
     EXPECT_FALSE(replies[0].success);
     EXPECT_EQ(replies[0].hint, log_index(1));

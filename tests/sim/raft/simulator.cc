@@ -239,7 +239,7 @@ private:
         }
     }
 
-    void carry_out(int, sim_node&, send& s) {
+    void carry_out(int, sim_node&, send_message& s) {
         auto from = s.out.from();
         auto to = s.out.to();
         if (_blocked.contains({from, to}) || _rng.chance(_drop)) {
@@ -269,7 +269,7 @@ private:
         }
     }
 
-    void carry_out(int i, sim_node& node, read& r) {
+    void carry_out(int i, sim_node& node, read_entries& r) {
         event ev{event_kind::read_done, i, node.incarnation};
         ev.token = r.token;
         for (auto at = r.from(); at <= r.to(); ++at) {
