@@ -97,7 +97,7 @@ private:
                     for (auto i = r->from(); i <= r->to(); ++i) {
                         out.push_back(m.log[static_cast<size_t>(i)].share());
                     }
-                    m.core->read_done(r->token, std::move(out));
+                    m.core->read_done(r->token, r->from, std::move(out));
                 }
             }
         }

@@ -38,8 +38,8 @@ consensus::consensus(node_id self, durable_state state, options opts)
     vassert(_opts.election_timeout_ticks > _opts.heartbeat_ticks,
             "election timeout {} must exceed the heartbeat interval {}",
             _opts.election_timeout_ticks, _opts.heartbeat_ticks);
-    for (auto t : state.log) {
-        _log.append(t);
+    for (auto [term, offsets] : state.log) {
+        _log.append(term, offsets);
     }
     // What the driver loaded is on disk.
     _flushed = _log.last_index();
@@ -349,11 +349,13 @@ void consensus::on_append_request(node_id from, const append_request& r) {
         reject(std::max(hint, next_after(_commit)));
         return;
     }
+    // Entries with the same term at the same index are the same entry (one
+    // leader made both): skip those the follower has.
     auto at = next_after(r.prev_index);
     size_t k = 0;
     while (k < r.entries.size() && at <= _log.last_index()
            && _log.term_at(at) == r.entries[k].term) {
-        at = next_after(at);
+        at = log_index(at() + r.entries[k].offsets);
         ++k;
     }
     if (k < r.entries.size()) {
@@ -370,7 +372,10 @@ void consensus::on_append_request(node_id from, const append_request& r) {
         }
         append_local(truncate_from, std::move(rest));
     }
-    auto last = log_index(r.prev_index() + static_cast<int64_t>(r.entries.size()));
+    auto last = r.prev_index;
+    for (const auto& e : r.entries) {
+        last = log_index(last() + e.offsets);
+    }
     _verified = std::max(_verified, last);
     set_commit(std::min(r.commit, last));
     send_to(from,
@@ -436,7 +441,7 @@ void consensus::append_local(std::optional<log_index> truncate_from,
         }
     }
     for (const auto& e : entries) {
-        _log.append(e.term);
+        _log.append(e.term, e.offsets);
         track_configuration(_log.last_index(), e);
     }
     auto id = _next_persist++;
@@ -487,6 +492,7 @@ void consensus::persisted(uint64_t id) {
 void consensus::reset_progress(progress& p, log_index next) {
     p.next = next;
     p.in_flight = 0;
+    p.reading = false;
     ++p.generation;
 }
 
@@ -495,23 +501,13 @@ void consensus::replicate(node_id peer) {
         return;
     }
     auto& p = _progress.at(peer);
-    while (p.in_flight < _opts.max_in_flight && p.next <= _log.last_index()) {
-        auto from = p.next;
-        auto to = log_index(
-            std::min(_log.last_index()(), from() + _opts.max_entries_per_append - 1));
-        auto prev = log_index(from() - 1);
-        auto prev_term = _log.term_at(prev);
-        vassert(prev_term.has_value(), "no term at {} (last {})", prev,
-                _log.last_index());
-        if (p.in_flight == 0) {
-            p.ticks_since_ack = 0; // the wait for an answer starts now
-        }
-        auto token = _next_token++;
-        _reads[token] = pending_read{peer, p.generation, _term, prev, *prev_term};
-        emit(read_entries{token, from, to});
-        p.next = next_after(to);
-        ++p.in_flight;
+    if (p.reading || p.in_flight >= _opts.max_in_flight || p.next > _log.last_index()) {
+        return;
     }
+    auto token = _next_token++;
+    _reads[token] = pending_read{peer, p.generation, _term, p.next};
+    p.reading = true;
+    emit(read_entries{token, p.next, _log.last_index(), _opts.max_entries_per_append});
 }
 
 void consensus::replicate_all() {
@@ -520,7 +516,7 @@ void consensus::replicate_all() {
     }
 }
 
-void consensus::read_done(uint64_t token, std::vector<entry> entries) {
+void consensus::read_done(uint64_t token, log_index first, std::vector<entry> entries) {
     auto it = _reads.find(token);
     if (it == _reads.end()) {
         return;
@@ -530,18 +526,34 @@ void consensus::read_done(uint64_t token, std::vector<entry> entries) {
     if (_role != role::leader || pr.term != _term) {
         return;
     }
-    auto p = _progress.find(pr.peer);
-    if (p == _progress.end() || p->second.generation != pr.generation) {
+    auto found = _progress.find(pr.peer);
+    if (found == _progress.end() || found->second.generation != pr.generation) {
         return; // the follower was reset meanwhile: a newer read follows
     }
-    for (size_t i = 0; i < entries.size(); ++i) {
-        auto at = log_index(pr.prev_index() + 1 + static_cast<int64_t>(i));
-        vassert(_log.term_at(at) == entries[i].term, "read entry {} has term {}", at,
-                entries[i].term);
+    auto& p = found->second;
+    p.reading = false;
+    vassert(first <= pr.from && first >= log_index(0), "read from {} starts at {}",
+            pr.from, first);
+    auto prev = log_index(first() - 1);
+    auto prev_term = *_log.term_at(prev);
+    auto end = prev;
+    for (const auto& e : entries) {
+        auto at = next_after(end);
+        vassert(_log.term_at(at) == e.term, "read entry {} has term {}", at, e.term);
+        end = log_index(end() + e.offsets);
     }
-    send_to(
-        pr.peer,
-        append_request{_term, pr.prev_index, pr.prev_term, std::move(entries), _commit});
+    vassert(end <= _log.last_index(), "read past the log's end: {} > {}", end,
+            _log.last_index());
+    if (entries.empty()) {
+        return;
+    }
+    if (p.in_flight == 0) {
+        p.ticks_since_ack = 0; // the wait for an answer starts now
+    }
+    ++p.in_flight;
+    p.next = next_after(end);
+    send_to(pr.peer, append_request{_term, prev, prev_term, std::move(entries), _commit});
+    replicate(pr.peer);
 }
 
 void consensus::heartbeat() {
@@ -589,15 +601,16 @@ void consensus::set_commit(log_index commit) {
     }
 }
 
-std::optional<log_index> consensus::propose(base::iobuf data) {
+std::optional<log_index> consensus::propose(base::iobuf data, int32_t offsets) {
     if (_role != role::leader || _transfer_target) {
         return std::nullopt;
     }
+    auto at = next_after(_log.last_index());
     std::vector<entry> one;
-    one.push_back(entry{_term, entry_type::data, std::move(data)});
+    one.push_back(entry{_term, entry_type::data, std::move(data), offsets});
     append_local(std::nullopt, std::move(one));
     replicate_all();
-    return _log.last_index();
+    return at;
 }
 
 std::optional<log_index> consensus::propose_configuration(configuration next) {

@@ -34,8 +34,9 @@ struct options {
 struct durable_state {
     term_id term{0};
     node_id voted_for{no_node};
-    // The log's entries' terms, in order (the payloads stay on disk).
-    std::vector<term_id> log;
+    // The log's entries' terms and sizes in offsets, in order (the payloads
+    // stay on disk).
+    std::vector<std::pair<term_id, int32_t>> log;
     // The members the group was created with, and the configuration
     // entries of the log after that, in order.
     configuration config;
@@ -57,11 +58,12 @@ public:
     void receive(const envelope& in);
     // The driver's completions.
     void persisted(uint64_t id);
-    void read_done(uint64_t token, std::vector<entry> entries);
+    void read_done(uint64_t token, log_index first, std::vector<entry> entries);
 
-    // Appends `data` as the leader; the index it will have, or none when
-    // this node is not (or is handing over) the leader.
-    std::optional<log_index> propose(base::iobuf data);
+    // Appends `data` (taking `offsets` positions: a batch's records) as the
+    // leader; the index it will have, or none when this node is not (or is
+    // handing over) the leader.
+    std::optional<log_index> propose(base::iobuf data, int32_t offsets = 1);
     // Hands leadership to `target` once it has every entry.
     bool transfer_leadership(node_id target);
     // Appends a new configuration as the leader: voters may differ from
@@ -89,6 +91,9 @@ private:
         log_index match{no_index};
         log_index flushed{no_index};
         int in_flight{0};
+        // A read of entries for it is under way (one at a time: where the
+        // next starts is known once it is done).
+        bool reading{false};
         // Bumped when the follower is reset: reads issued before are stale.
         uint64_t generation{0};
         int ticks_since_ack{0};
@@ -98,8 +103,7 @@ private:
         node_id peer;
         uint64_t generation;
         term_id term;
-        log_index prev_index;
-        term_id prev_term;
+        log_index from;
     };
     struct pending_persist {
         uint64_t id;

@@ -41,11 +41,13 @@ log_index log_terms::first_index_of_run(log_index i) const {
     return std::prev(it)->first;
 }
 
-void log_terms::append(term_id term) {
+void log_terms::append(term_id term, int32_t offsets) {
     vassert(term >= last_term(), "term {} after {}", term, last_term());
-    _last = log_index(_last() + 1);
+    vassert(offsets >= 1, "an entry of {} offsets", offsets);
+    auto first = log_index(_last() + 1);
+    _last = log_index(_last() + offsets);
     if (_runs.empty() || _runs.back().term != term) {
-        _runs.push_back({term, _last});
+        _runs.push_back({term, first});
     }
 }
 

@@ -23,8 +23,8 @@ public:
     // The first index of the run holding `i` (i must be in the log).
     log_index first_index_of_run(log_index i) const;
 
-    // Appends the entry after the last one.
-    void append(term_id term);
+    // Appends an entry of `offsets` positions after the last one.
+    void append(term_id term, int32_t offsets = 1);
     // Drops every entry from `from` on.
     void truncate(log_index from);
 

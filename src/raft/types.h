@@ -46,12 +46,15 @@ base::iobuf encode_configuration(const configuration& c);
 // None when the bytes are not a configuration.
 std::optional<configuration> decode_configuration(const base::iobuf& data);
 
+// One entry of the log. It takes `offsets` consecutive positions (a Kafka
+// record batch: one per record); its index is its first.
 struct entry {
     term_id term;
     entry_type type{entry_type::data};
     base::iobuf data;
+    int32_t offsets{1};
 
-    entry share() const { return entry{term, type, data.share()}; }
+    entry share() const { return entry{term, type, data.share(), offsets}; }
     bool operator==(const entry&) const = default;
 };
 
@@ -131,12 +134,15 @@ struct persist {
     std::vector<entry> entries;
 };
 
-// Reads entries [from, to] of the log for a peer; completion is
-// read_done(token, entries).
+// Reads entries for a peer, from the one holding offset `from` (a
+// follower's hint need not fall on the leader's entry boundaries):
+// consecutive, at most max_entries, none past `to`. Completion is
+// read_done(token, first entry's offset, entries).
 struct read_entries {
     uint64_t token;
     log_index from;
     log_index to;
+    int64_t max_entries;
 };
 
 // The commit index (Kafka's high watermark) moved forward.

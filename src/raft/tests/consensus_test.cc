@@ -102,32 +102,41 @@ TEST(consensus, a_follower_hearing_its_leader_refuses_pre_votes) {
 TEST(consensus, a_diverging_follower_points_the_leader_past_the_whole_term) {
     auto state = state_of(three());
     state.term = term_id(3);
-    state.log = {term_id(1), term_id(2), term_id(2), term_id(2)};
+    // Entries take offsets 0-1 (term 1) and 2-4 (term 2).
+    state.log = {{term_id(1), 2}, {term_id(2), 3}};
     consensus c(node_id(1), std::move(state), options{});
-    // The leader of term 4 has term 3 at log_index 3.
+    EXPECT_EQ(c.last_index(), log_index(4));
+    // The leader of term 4 has term 3 at offset 4.
     c.receive(
         envelope{node_id(0), node_id(1),
-                 append_request{term_id(4), log_index(3), term_id(3), {}, no_index}});
+                 append_request{term_id(4), log_index(4), term_id(3), {}, no_index}});
     auto replies = messages_of<append_reply>(effects_of<send_message>(c));
     ASSERT_EQ(replies.size(), 1u);
     EXPECT_FALSE(replies[0].success);
-    EXPECT_EQ(replies[0].hint, log_index(1));
-    // Entries from log_index 1 replace the diverging ones.
+    EXPECT_EQ(replies[0].hint, log_index(2));
+    // An entry of two offsets from offset 2 replaces the diverging one.
     std::vector<entry> entries;
-    entries.push_back(entry{term_id(3), entry_type::data, base::iobuf::copy_of("a")});
+    entries.push_back(entry{term_id(3), entry_type::data, base::iobuf::copy_of("a"), 2});
     c.receive(envelope{node_id(0), node_id(1),
-                       append_request{term_id(4), log_index(0), term_id(1),
-                                      std::move(entries), log_index(1)}});
+                       append_request{term_id(4), log_index(1), term_id(1),
+                                      std::move(entries), log_index(3)}});
     auto effects = c.take_effects();
     const persist* write = nullptr;
+    const append_reply* reply = nullptr;
     for (const auto& e : effects) {
         write = write != nullptr ? write : std::get_if<persist>(&e);
+        if (const auto* s = std::get_if<send_message>(&e)) {
+            reply = std::get_if<append_reply>(&s->out.msg);
+        }
     }
     ASSERT_NE(write, nullptr);
-    EXPECT_EQ(write->truncate_from, log_index(1));
-    EXPECT_EQ(c.last_index(), log_index(1));
-    EXPECT_EQ(c.log().term_at(log_index(1)), term_id(3));
-    EXPECT_EQ(c.commit_index(), log_index(1));
+    EXPECT_EQ(write->truncate_from, log_index(2));
+    EXPECT_EQ(c.last_index(), log_index(3));
+    EXPECT_EQ(c.log().term_at(log_index(3)), term_id(3));
+    EXPECT_EQ(c.commit_index(), log_index(3));
+    ASSERT_NE(reply, nullptr);
+    EXPECT_TRUE(reply->success);
+    EXPECT_EQ(reply->last_index, log_index(3));
 }
 
 TEST(consensus, configurations_round_trip_and_bad_bytes_are_refused) {

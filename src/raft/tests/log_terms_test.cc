@@ -52,3 +52,13 @@ TEST(log_terms, truncation_drops_whole_and_partial_runs) {
     EXPECT_EQ(log.last_index(), raft::no_index);
     EXPECT_EQ(log.last_term(), term_id(0));
 }
+
+TEST(log_terms, an_entry_of_several_offsets_moves_the_end_by_as_many) {
+    log_terms log;
+    log.append(term_id(1), 3);
+    log.append(term_id(2), 2);
+    EXPECT_EQ(log.last_index(), log_index(4));
+    EXPECT_EQ(log.term_at(log_index(2)), term_id(1));
+    EXPECT_EQ(log.term_at(log_index(3)), term_id(2));
+    EXPECT_EQ(log.first_index_of_run(log_index(4)), log_index(3));
+}

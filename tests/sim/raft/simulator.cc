@@ -46,8 +46,91 @@ struct event {
     int incarnation{0};
     std::optional<envelope> message;
     uint64_t token{0};
+    int64_t first{0};
     std::vector<entry> entries;
 };
+
+// A log of entries by offset, as a driver keeps it.
+class sim_log {
+public:
+    size_t size() const { return _entries.size(); }
+    const entry& at(size_t k) const { return _entries[k]; }
+    int64_t start(size_t k) const { return _starts[k]; }
+    // The offset after the last entry.
+    int64_t end() const {
+        return _entries.empty() ? 0 : _starts.back() + _entries.back().offsets;
+    }
+    void append(entry e) {
+        _starts.push_back(end());
+        _entries.push_back(std::move(e));
+    }
+    // The entry starting at `offset`, if one does.
+    std::optional<size_t> find(int64_t offset) const {
+        auto it = std::lower_bound(_starts.begin(), _starts.end(), offset);
+        if (it == _starts.end() || *it != offset) {
+            return std::nullopt;
+        }
+        return static_cast<size_t>(it - _starts.begin());
+    }
+    // Drops the entries from `offset` on: false unless an entry starts there
+    // (or it is the end).
+    bool truncate(int64_t offset) {
+        if (offset == end()) {
+            return true;
+        }
+        auto k = find(offset);
+        if (!k) {
+            return false;
+        }
+        _entries.resize(*k);
+        _starts.resize(*k);
+        return true;
+    }
+    // The entry holding `offset`, if the log reaches it.
+    std::optional<size_t> holding(int64_t offset) const {
+        if (offset < 0 || offset >= end()) {
+            return std::nullopt;
+        }
+        auto k =
+            std::upper_bound(_starts.begin(), _starts.end(), offset) - _starts.begin();
+        return static_cast<size_t>(k - 1);
+    }
+    // How many entries end at or before `offset`.
+    size_t count_through(int64_t offset) const {
+        auto k = static_cast<size_t>(
+            std::upper_bound(_starts.begin(), _starts.end(), offset) - _starts.begin());
+        if (k > 0 && _starts[k - 1] + _entries[k - 1].offsets - 1 > offset) {
+            --k;
+        }
+        return k;
+    }
+    sim_log copy() const {
+        sim_log out;
+        for (const auto& e : _entries) {
+            out.append(e.share());
+        }
+        return out;
+    }
+
+private:
+    std::vector<entry> _entries;
+    std::vector<int64_t> _starts;
+};
+
+// Carries out a write; false when it truncates inside an entry.
+bool apply_write(sim_log& log, const persist& p) {
+    if (p.truncate_from && !log.truncate((*p.truncate_from)())) {
+        return false;
+    }
+    for (const auto& e : p.entries) {
+        log.append(e.share());
+    }
+    return true;
+}
+
+std::string describe(const entry& e) {
+    return fmt::format("(term {}, {} bytes)", e.term, e.data.size_bytes());
+}
 
 struct sim_node {
     node_id id;
@@ -57,28 +140,15 @@ struct sim_node {
     // On disk: survives a crash.
     term_id term{0};
     node_id voted_for{no_node};
-    std::vector<entry> disk;
+    sim_log disk;
     // In memory: the log as the core sees it, and the writes not yet
     // flushed (lost by a crash).
-    std::vector<entry> view;
+    sim_log view;
     std::deque<persist> pending;
     bool flush_scheduled{false};
     bool slow_disk{false};
     log_index commit_seen{no_index};
 };
-
-void apply_write(std::vector<entry>& log, const persist& p) {
-    if (p.truncate_from) {
-        log.resize(static_cast<size_t>((*p.truncate_from)()));
-    }
-    for (const auto& e : p.entries) {
-        log.push_back(e.share());
-    }
-}
-
-std::string describe(const entry& e) {
-    return fmt::format("(term {}, {} bytes)", e.term, e.data.size_bytes());
-}
 
 class simulation {
 public:
@@ -147,19 +217,17 @@ private:
     void start_node(int i) {
         auto& node = _nodes[static_cast<size_t>(i)];
         durable_state state{node.term, node.voted_for, {}, _initial, {}};
-        for (const auto& e : node.disk) {
-            state.log.push_back(e.term);
+        for (size_t k = 0; k < node.disk.size(); ++k) {
+            const auto& e = node.disk.at(k);
+            state.log.emplace_back(e.term, e.offsets);
             if (e.type == entry_type::configuration) {
-                auto at = log_index(static_cast<int64_t>(state.log.size()) - 1);
-                state.log_configs.emplace_back(at, *decode_configuration(e.data));
+                state.log_configs.emplace_back(log_index(node.disk.start(k)),
+                                               *decode_configuration(e.data));
             }
         }
         node.core =
             std::make_unique<consensus>(node.id, std::move(state), core_options(i));
-        node.view.clear();
-        for (const auto& e : node.disk) {
-            node.view.push_back(e.share());
-        }
+        node.view = node.disk.copy();
         node.pending.clear();
         node.flush_scheduled = false;
         node.commit_seen = no_index;
@@ -205,7 +273,8 @@ private:
                 break;
             case event_kind::read_done:
                 if (auto* node = live(ev.node, ev.incarnation)) {
-                    node->core->read_done(ev.token, std::move(ev.entries));
+                    node->core->read_done(ev.token, log_index(ev.first),
+                                          std::move(ev.entries));
                     drain(ev.node);
                 }
                 break;
@@ -233,9 +302,9 @@ private:
         for (auto& eff : node.core->take_effects()) {
             std::visit([&](auto& e) { carry_out(i, node, e); }, eff);
         }
-        if (node.core->last_index()() + 1 != static_cast<int64_t>(node.view.size())) {
+        if (node.core->last_index()() + 1 != node.view.end()) {
             fail(fmt::format("node {}: the core's log ends at {}, the driver's at {}", i,
-                             node.core->last_index(), node.view.size()));
+                             node.core->last_index(), node.view.end() - 1));
         }
     }
 
@@ -260,7 +329,11 @@ private:
     }
 
     void carry_out(int i, sim_node& node, persist& p) {
-        apply_write(node.view, p);
+        if (!apply_write(node.view, p)) {
+            fail(fmt::format("node {}: a write truncates at {}, inside an entry", i,
+                             *p.truncate_from));
+            return;
+        }
         node.pending.push_back(std::move(p));
         if (!node.flush_scheduled) {
             node.flush_scheduled = true;
@@ -272,8 +345,17 @@ private:
     void carry_out(int i, sim_node& node, read_entries& r) {
         event ev{event_kind::read_done, i, node.incarnation};
         ev.token = r.token;
-        for (auto at = r.from(); at <= r.to(); ++at) {
-            ev.entries.push_back(node.view.at(static_cast<size_t>(at)).share());
+        auto k = node.view.holding(r.from());
+        if (!k) {
+            fail(fmt::format("node {}: a read from {}, past its log", i, r.from));
+            return;
+        }
+        ev.first = node.view.start(*k);
+        for (; *k < node.view.size()
+             && ev.entries.size() < static_cast<size_t>(r.max_entries)
+             && node.view.start(*k) + node.view.at(*k).offsets - 1 <= r.to();
+             ++*k) {
+            ev.entries.push_back(node.view.at(*k).share());
         }
         schedule(_rng.between(0, 1), std::move(ev));
     }
@@ -284,16 +366,19 @@ private:
                              node.commit_seen, c.commit));
             return;
         }
-        auto from = static_cast<size_t>(node.commit_seen() + 1);
+        auto from = node.view.count_through(node.commit_seen());
         node.commit_seen = c.commit;
-        auto upto = static_cast<size_t>(c.commit());
-        if (upto >= node.view.size()) {
-            fail(fmt::format("node {}: commit {} past its log's end {}", i, c.commit,
-                             node.view.size()));
+        auto upto = node.view.count_through(c.commit());
+        if (upto == 0
+            || node.view.start(upto - 1) + node.view.at(upto - 1).offsets - 1
+                != c.commit()) {
+            fail(fmt::format("node {}: commit {} is not the end of an entry of its log "
+                             "(which ends at {})",
+                             i, c.commit, node.view.end() - 1));
             return;
         }
-        for (size_t at = from; at <= upto; ++at) {
-            const auto& e = node.view[at];
+        for (size_t at = from; at < upto; ++at) {
+            const auto& e = node.view.at(at);
             if (at < _committed.size()) {
                 if (!(_committed[at] == e)) {
                     fail(fmt::format("node {}: committed entry {} is {} here, {} before",
@@ -331,7 +416,7 @@ private:
         }
         uint64_t last = node->pending.back().id;
         for (const auto& p : node->pending) {
-            apply_write(node->disk, p);
+            apply_write(node->disk, p); // applied to the view already, so it fits
         }
         node->pending.clear();
         node->flush_scheduled = false;
@@ -354,7 +439,10 @@ private:
                 _rng.between(0, static_cast<int64_t>(leaders.size()) - 1))];
             auto payload =
                 settled ? std::string(marker) : fmt::format("p{}", _proposals++);
-            _nodes[static_cast<size_t>(i)].core->propose(base::iobuf::copy_of(payload));
+            // A batch of one to four records: an entry of as many offsets.
+            auto offsets = static_cast<int32_t>(_rng.between(1, 4));
+            _nodes[static_cast<size_t>(i)].core->propose(base::iobuf::copy_of(payload),
+                                                         offsets);
             drain(i);
             if (!settled && _rng.chance(0.03)) {
                 change_members(i);
@@ -510,7 +598,7 @@ private:
             }
             ++_result.elections;
             for (size_t at = 0; at < _committed.size(); ++at) {
-                if (at >= node.view.size() || !(node.view[at] == _committed[at])) {
+                if (at >= node.view.size() || !(node.view.at(at) == _committed[at])) {
                     fail(fmt::format("leader {} of term {} lacks committed entry {}", i,
                                      term, at));
                     return;
@@ -532,7 +620,7 @@ private:
                 auto common = std::min(x.size(), y.size());
                 size_t last_same = common;
                 for (size_t at = common; at-- > 0;) {
-                    if (x[at].term == y[at].term) {
+                    if (x.start(at) == y.start(at) && x.at(at).term == y.at(at).term) {
                         last_same = at;
                         break;
                     }
@@ -541,10 +629,10 @@ private:
                     continue;
                 }
                 for (size_t at = 0; at <= last_same; ++at) {
-                    if (!(x[at] == y[at])) {
-                        fail(fmt::format("logs of {} and {} agree at {} (term {}) but "
-                                         "differ at {}",
-                                         a, b, last_same, x[last_same].term, at));
+                    if (x.start(at) != y.start(at) || !(x.at(at) == y.at(at))) {
+                        fail(fmt::format("logs of {} and {} agree at entry {} (term {}) "
+                                         "but differ at entry {}",
+                                         a, b, last_same, x.at(last_same).term, at));
                         return;
                     }
                 }
