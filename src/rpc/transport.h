@@ -1,0 +1,48 @@
+#pragma once
+
+#include "base/iobuf.h"
+#include "rpc/frame.h"
+#include "runtime/smp.h"
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+// What the server and the client share: reading one whole frame from a
+// socket, and writing frames one after another from many callers.
+
+namespace rpc {
+
+struct frame {
+    header head;
+    base::iobuf payload;
+};
+
+// One frame; none (with `why` set) when the bytes are not a valid frame of
+// ours: the connection is then to be closed. Socket errors throw.
+runtime::awaitable<std::optional<frame>> read_frame(boost::asio::ip::tcp::socket& socket,
+                                                    uint32_t max_payload_bytes,
+                                                    std::string& why);
+
+// Writes frames in the order given, one at a time, however many coroutines
+// send. The queue is bounded by its users (calls or requests in flight). A
+// failed write closes the socket, which ends its reader too.
+class frame_writer : public std::enable_shared_from_this<frame_writer> {
+public:
+    explicit frame_writer(boost::asio::ip::tcp::socket& socket)
+      : _socket(socket) {}
+
+    void send(base::iobuf frame);
+
+private:
+    runtime::awaitable<void> drain(std::shared_ptr<frame_writer> self);
+
+    boost::asio::ip::tcp::socket& _socket;
+    std::deque<base::iobuf> _queue;
+    bool _writing{false};
+};
+
+} // namespace rpc
