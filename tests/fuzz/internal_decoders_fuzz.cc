@@ -1,11 +1,12 @@
-// The decoders of node-to-node bytes: an RPC frame's header and a Raft
-// configuration entry, from arbitrary input. Nothing reads out of bounds,
+// The decoders of node-to-node bytes: an RPC frame's header, a batch of
+// Raft messages and a Raft configuration entry, from arbitrary input. Nothing reads out of bounds,
 // whatever decodes encodes back to the same bytes, and an oversized payload
 // is refused rather than trusted.
 
 #include "base/iobuf.h"
 #include "base/vassert.h"
 #include "raft/types.h"
+#include "raft/wire.h"
 #include "rpc/frame.h"
 
 #include <cstddef>
@@ -28,6 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
     }
     auto bytes = base::iobuf::copy_of(std::span<const uint8_t>(data, size));
+    if (auto b = raft::decode_batch(bytes)) {
+        vassert(raft::encode_batch(*b) == bytes, "raft batch does not round-trip");
+    }
     if (auto c = raft::decode_configuration(bytes)) {
         vassert(raft::encode_configuration(*c) == bytes,
                 "configuration does not round-trip");
