@@ -25,6 +25,9 @@ base::logger log{"txn"};
 // How often timed-out transactions are looked for when the configured
 // interval is longer; and how often expired ids are.
 constexpr auto id_expiry_interval_ms = int64_t{3600} * 1000;
+// How long a producer's first write to a partition waits for its previous
+// transaction to finish ending before it is told to retry.
+constexpr auto implicit_add_wait = std::chrono::seconds(5);
 
 constexpr std::array<std::string_view, 8> status_names{
     "Empty",          "Ongoing",       "PrepareCommit", "PrepareAbort",
@@ -187,8 +190,10 @@ void txn_manager::start() {
 runtime::awaitable<void> txn_manager::stop() {
     _stopping = true;
     _ticker.cancel();
-    for (auto& [id, slot] : _settling) {
-        slot->set(true);
+    for (auto& [id, waiters] : _settling) {
+        for (auto& t : waiters) {
+            t->cancel();
+        }
     }
     _settling.clear();
     co_await _work.close();
@@ -423,8 +428,14 @@ runtime::awaitable<error_code> txn_manager::add_implicitly(int32_t partition,
     // The producer may start its next transaction as soon as EndTxn
     // answered, while the last one's markers are still being written; and
     // it writes to several partitions at once, each adding its own.
-    for (auto* m = find(id); m != nullptr && m->pending && !_stopping; m = find(id)) {
-        co_await settled(id);
+    // Bounded, as Kafka's broker bounds its retries: a transaction whose
+    // markers cannot be written (a full disk) answers the producer
+    // CONCURRENT_TRANSACTIONS, which it retries.
+    auto deadline = std::chrono::steady_clock::now() + implicit_add_wait;
+    for (auto* m = find(id); m != nullptr && m->pending && !_stopping
+         && std::chrono::steady_clock::now() < deadline;
+         m = find(id)) {
+        co_await settled(id, deadline);
     }
     auto task = add(partition, id, producer_id, epoch, {std::move(tp)}, 2);
     co_return co_await std::move(task);
@@ -628,13 +639,19 @@ runtime::awaitable<void> txn_manager::complete_end(int32_t partition, std::strin
     release(id);
 }
 
-runtime::awaitable<void> txn_manager::settled(const std::string& id) {
-    auto& slot = _settling[id];
-    if (!slot) {
-        slot = std::make_shared<group::reply_slot<bool>>(_ex);
+runtime::awaitable<void> txn_manager::settled(
+    const std::string& id, std::chrono::steady_clock::time_point deadline) {
+    auto timer = std::make_shared<boost::asio::steady_timer>(_ex, deadline);
+    _settling[id].push_back(timer);
+    boost::system::error_code ec;
+    co_await timer->async_wait(
+        boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    if (auto it = _settling.find(id); it != _settling.end()) {
+        std::erase(it->second, timer);
+        if (it->second.empty()) {
+            _settling.erase(it);
+        }
     }
-    auto waiting = slot;
-    co_await waiting->wait();
 }
 
 void txn_manager::release(const std::string& id) {
@@ -647,8 +664,9 @@ void txn_manager::release(const std::string& id) {
 void txn_manager::wake_settled(const std::string& id) {
     auto it = _settling.find(id);
     if (it != _settling.end()) {
-        it->second->set(true);
-        _settling.erase(it);
+        for (auto& t : it->second) {
+            t->cancel();
+        }
     }
 }
 

@@ -175,8 +175,10 @@ private:
     // the complete record.
     runtime::awaitable<error_code> prepare_end(int32_t partition, std::string id,
                                                bool commit, epoch_change change);
-    // Until the change in flight for the id (pending) is done.
-    runtime::awaitable<void> settled(const std::string& id);
+    // Until the change in flight for the id (pending) is done, or the
+    // deadline.
+    runtime::awaitable<void> settled(const std::string& id,
+                                     std::chrono::steady_clock::time_point deadline);
     // Ends the id's pending change and wakes who waits for it.
     void release(const std::string& id);
     void wake_settled(const std::string& id);
@@ -203,7 +205,9 @@ private:
     std::map<std::string, txn_metadata> _txns;
     std::map<std::string, int32_t> _txn_partition;
     // Requests waiting for an id's transaction to complete.
-    std::map<std::string, std::shared_ptr<group::reply_slot<bool>>> _settling;
+    // Each waiter's timer runs to its deadline unless cancelled by the wake.
+    std::map<std::string, std::vector<std::shared_ptr<boost::asio::steady_timer>>>
+        _settling;
     boost::asio::steady_timer _ticker;
     int64_t _next_expiry_ms{0};
     bool _stopping{false};
