@@ -172,24 +172,11 @@ group& group_manager::get_or_create(int32_t partition, const std::string& group_
 }
 
 runtime::awaitable<error_code> group_manager::ensure_loaded(int32_t partition) {
-    auto& state = _loaded[partition];
-    if (state.loaded) {
-        co_return error_code::none;
-    }
-    if (state.loading) {
-        auto slot = state.loading;
-        co_return co_await slot->wait();
-    }
     // Replaying reads the log synchronously (it is in the page cache, and
-    // small once compacted); a slot lets concurrent callers wait for it.
-    state.loading = std::make_shared<reply_slot<error_code>>(_ex);
-    auto slot = state.loading;
-    auto e = replay(partition);
-    auto& after = _loaded[partition];
-    after.loaded = e == error_code::none;
-    after.loading.reset();
-    slot->set(e);
-    co_return e;
+    // small once compacted).
+    auto task = load_once(_loaded[partition].load, _ex,
+                          [this, partition] { return replay(partition); });
+    co_return co_await std::move(task);
 }
 
 error_code group_manager::replay(int32_t partition) {

@@ -11,6 +11,7 @@
 #include "kafka/server/coordinator_log.h"
 #include "kafka/server/group/group.h"
 #include "kafka/server/group/group_records.h"
+#include "kafka/server/load_once.h"
 #include "runtime/gate.h"
 #include "runtime/smp.h"
 
@@ -111,8 +112,7 @@ private:
         std::map<std::pair<std::string, int32_t>, protocol::offset_commit_value>;
 
     struct partition_state {
-        bool loaded{false};
-        std::shared_ptr<reply_slot<error_code>> loading;
+        load_state load;
         std::set<std::string> groups; // ids of groups placed here
     };
 

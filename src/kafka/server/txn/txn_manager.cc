@@ -226,29 +226,19 @@ runtime::awaitable<void> txn_manager::run_ticks() {
 }
 
 runtime::awaitable<error_code> txn_manager::ensure_loaded(int32_t partition) {
-    auto& state = _loaded[partition];
-    if (state.loaded) {
-        co_return error_code::none;
-    }
-    if (state.loading) {
-        auto slot = state.loading;
-        co_return co_await slot->wait();
-    }
-    state.loading = std::make_shared<group::reply_slot<error_code>>(_ex);
-    auto slot = state.loading;
-    auto e = replay(partition);
-    auto& after = _loaded[partition];
-    after.loaded = e == error_code::none;
-    after.loading.reset();
-    slot->set(e);
-    if (e == error_code::none) {
-        for (const auto& id : after.ids) {
-            if (is_prepare(_txns[id].status)) {
-                start_completion(partition, id);
+    auto task = load_once(_loaded[partition].load, _ex, [this, partition] {
+        auto e = replay(partition);
+        if (e == error_code::none) {
+            // A crash left these between prepare and complete: finish them.
+            for (const auto& id : _loaded[partition].ids) {
+                if (is_prepare(_txns[id].status)) {
+                    start_completion(partition, id);
+                }
             }
         }
-    }
-    co_return e;
+        return e;
+    });
+    co_return co_await std::move(task);
 }
 
 error_code txn_manager::replay(int32_t partition) {

@@ -2,6 +2,7 @@
 
 #include "kafka/protocol/error_code.h"
 #include "kafka/server/group/reply_slot.h"
+#include "kafka/server/load_once.h"
 #include "kafka/server/txn/txn_records.h"
 #include "runtime/gate.h"
 #include "runtime/smp.h"
@@ -197,8 +198,7 @@ private:
     manager_config _config;
     txn_services _services;
     struct partition_state {
-        bool loaded{false};
-        std::shared_ptr<group::reply_slot<error_code>> loading;
+        load_state load;
         std::set<std::string> ids;
     };
     std::map<int32_t, partition_state> _loaded;
