@@ -56,6 +56,13 @@ bool configuration::is_member(node_id n) const {
         || std::find(learners.begin(), learners.end(), n) != learners.end();
 }
 
+bool configuration::valid() const {
+    std::vector<node_id> all(voters);
+    all.insert(all.end(), learners.begin(), learners.end());
+    std::sort(all.begin(), all.end());
+    return !voters.empty() && std::adjacent_find(all.begin(), all.end()) == all.end();
+}
+
 base::iobuf encode_configuration(const configuration& c) {
     base::iobuf out;
     for (const auto* group : {&c.voters, &c.learners}) {
@@ -72,7 +79,7 @@ std::optional<configuration> decode_configuration(const base::iobuf& data) {
     size_t pos = 0;
     configuration c;
     if (!get_nodes(bytes, pos, c.voters) || !get_nodes(bytes, pos, c.learners)
-        || pos != bytes.size()) {
+        || pos != bytes.size() || !c.valid()) {
         return std::nullopt;
     }
     return c;

@@ -116,7 +116,7 @@ void consensus::tick() {
     for (auto& [peer, p] : _progress) {
         // Appends in flight with no answer for a while were lost: resend
         // from what the follower is known to have.
-        if (++p.ticks_since_ack > 2 * _opts.heartbeat_ticks && p.in_flight > 0) {
+        if (p.in_flight > 0 && ++p.ticks_since_ack > 2 * _opts.heartbeat_ticks) {
             reset_progress(p, next_after(p.match));
             replicate(peer);
         }
@@ -338,9 +338,15 @@ void consensus::on_append_request(node_id from, const append_request& r) {
     auto reject = [&](log_index hint) {
         send_to(from, append_reply{.term = _term, .hint = hint});
     };
+    if (!well_formed(r)) {
+        return; // not from a correct leader: nothing to learn from it
+    }
     if (r.prev_index > _log.last_index()) {
         reject(next_after(_log.last_index()));
         return;
+    }
+    if (r.prev_index == no_index && r.prev_term != term_id(0)) {
+        return; // nothing precedes the first entry
     }
     if (_log.term_at(r.prev_index) != r.prev_term) {
         // Skip the whole diverging term: the leader backs off one term per
@@ -385,6 +391,25 @@ void consensus::on_append_request(node_id from, const append_request& r) {
                          .flushed = std::min(_flushed, _verified)});
 }
 
+// What a correct leader sends: positions in range, entry terms rising no
+// higher than the leader's, configurations that decode. Anything else is
+// dropped rather than trusted (a peer's bug must not crash this node).
+bool consensus::well_formed(const append_request& r) {
+    if (r.prev_index < no_index || r.commit < no_index) {
+        return false;
+    }
+    auto term = r.prev_term;
+    for (const auto& e : r.entries) {
+        if (e.term < term || e.term > r.term || e.offsets < 1
+            || (e.type == entry_type::configuration
+                && !decode_configuration(e.data).has_value())) {
+            return false;
+        }
+        term = e.term;
+    }
+    return true;
+}
+
 void consensus::on_append_reply(node_id from, const append_reply& r) {
     if (_role != role::leader || r.term != _term) {
         return;
@@ -396,10 +421,16 @@ void consensus::on_append_reply(node_id from, const append_reply& r) {
     auto& p = it->second;
     p.heard = true;
     if (r.success) {
+        if (r.last_index > _log.last_index()) {
+            return; // acknowledges entries this leader never had
+        }
         if (r.last_index > p.match) {
             p.match = r.last_index;
             p.ticks_since_ack = 0;
-            p.in_flight = std::max(0, p.in_flight - 1);
+            // Everything sent is acknowledged: no append is in flight any
+            // more, whichever answers were lost or overtaken.
+            p.in_flight =
+                p.match >= log_index(p.next() - 1) ? 0 : std::max(0, p.in_flight - 1);
         }
         p.flushed = std::max(p.flushed, std::min(r.flushed, p.match));
         if (p.next <= p.match) {
@@ -631,7 +662,7 @@ std::optional<log_index> consensus::propose_configuration(configuration next) {
     };
     bool one_voter =
         differing(now.voters, next.voters) + differing(next.voters, now.voters) <= 1;
-    if (!previous_committed || !term_committed || !one_voter || next.voters.empty()) {
+    if (!previous_committed || !term_committed || !one_voter || !next.valid()) {
         return std::nullopt;
     }
     std::vector<entry> one;

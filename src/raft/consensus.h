@@ -131,6 +131,7 @@ private:
     void on_vote_request(node_id from, const vote_request& r);
     void on_vote_reply(node_id from, const vote_reply& r);
     void on_append_request(node_id from, const append_request& r);
+    static bool well_formed(const append_request& r);
     void on_append_reply(node_id from, const append_reply& r);
     void on_timeout_now(const timeout_now& r);
 

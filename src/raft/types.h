@@ -39,6 +39,8 @@ struct configuration {
 
     bool is_voter(node_id n) const;
     bool is_member(node_id n) const;
+    // At least one voter, and nobody listed twice.
+    bool valid() const;
     bool operator==(const configuration&) const = default;
 };
 

@@ -27,11 +27,12 @@ errc error_of(const base::iobuf& payload) {
 
 // One connection to the peer; replaced when it fails.
 struct client::link {
-    explicit link(boost::asio::any_io_executor ex)
-      : socket(ex)
-      , writer(std::make_shared<frame_writer>(socket)) {}
-    boost::asio::ip::tcp::socket socket;
+    link(boost::asio::any_io_executor ex, size_t max_queued_bytes)
+      : writer(std::make_shared<frame_writer>(boost::asio::ip::tcp::socket(ex),
+                                              max_queued_bytes))
+      , socket(writer->socket()) {}
     std::shared_ptr<frame_writer> writer;
+    boost::asio::ip::tcp::socket& socket;
 };
 
 // A call waiting for its answer: the timer is its deadline, cancelled when
@@ -92,7 +93,7 @@ runtime::awaitable<std::shared_ptr<client::link>> client::connected(
     }
     auto wake = std::make_shared<boost::asio::steady_timer>(_ex, deadline);
     _connecting = wake;
-    auto l = std::make_shared<link>(_ex);
+    auto l = std::make_shared<link>(_ex, _config.max_queued_bytes);
     // The deadline bounds the connect too: the watchdog closes the socket.
     auto watchdog = std::make_shared<boost::asio::steady_timer>(_ex, deadline);
     watchdog->async_wait([l](boost::system::error_code ec) {

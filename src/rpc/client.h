@@ -19,6 +19,9 @@ struct client_config {
     uint32_t max_payload_bytes{64U << 20U};
     // Calls waiting for an answer at once; more are refused (overloaded).
     size_t max_outstanding{1024};
+    // Requests waiting to be written (those of calls that timed out too); a
+    // peer that does not read them is disconnected.
+    size_t max_queued_bytes{128U << 20U};
 };
 
 using call_result = base::result<base::iobuf, errc>;

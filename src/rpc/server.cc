@@ -27,9 +27,9 @@ base::iobuf error_payload(errc e) {
 } // namespace
 
 struct server::connection {
-    explicit connection(boost::asio::ip::tcp::socket s)
-      : socket(std::move(s))
-      , writer(std::make_shared<frame_writer>(socket))
+    connection(boost::asio::ip::tcp::socket s, size_t max_queued_bytes)
+      : writer(std::make_shared<frame_writer>(std::move(s), max_queued_bytes))
+      , socket(writer->socket())
       , slot_free(socket.get_executor(), boost::asio::steady_timer::time_point::max()) {
         boost::system::error_code ec;
         auto remote = socket.remote_endpoint(ec);
@@ -44,8 +44,8 @@ struct server::connection {
         slot_free.cancel();
     }
 
-    boost::asio::ip::tcp::socket socket;
     std::shared_ptr<frame_writer> writer;
+    boost::asio::ip::tcp::socket& socket;
     std::string peer;
     size_t in_flight{0};
     // Used as an event: cancelled when a request of this connection ends.
@@ -103,7 +103,8 @@ runtime::awaitable<void> server::accept_loop() {
         if (!_gate.try_enter()) {
             break;
         }
-        auto c = std::make_shared<connection>(std::move(socket));
+        auto c =
+            std::make_shared<connection>(std::move(socket), _config.max_queued_bytes);
         _connections.insert(c);
         boost::asio::co_spawn(_ex, serve(c), boost::asio::detached);
     }

@@ -24,6 +24,9 @@ struct server_config {
     // Requests served at once per connection; beyond it the connection is
     // not read (backpressure through TCP).
     size_t max_in_flight_per_connection{64};
+    // Answers waiting to be written to one connection; a peer that lets more
+    // pile up unread is disconnected.
+    size_t max_queued_bytes{128U << 20U};
 };
 
 // A method's handler: the request's payload in, the response's out. An

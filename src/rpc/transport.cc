@@ -39,6 +39,17 @@ runtime::awaitable<std::optional<frame>> read_frame(boost::asio::ip::tcp::socket
 }
 
 void frame_writer::send(base::iobuf frame) {
+    if (!_socket.is_open()) {
+        return;
+    }
+    _queued_bytes += frame.size_bytes();
+    if (_queued_bytes > _max_queued_bytes) {
+        boost::system::error_code ec;
+        _socket.close(ec); // the peer does not read what it asked for
+        _queue.clear();
+        _queued_bytes = 0;
+        return;
+    }
     _queue.push_back(std::move(frame));
     if (!_writing) {
         _writing = true;
@@ -52,6 +63,7 @@ runtime::awaitable<void> frame_writer::drain(
     while (!_queue.empty()) {
         auto next = std::move(_queue.front());
         _queue.pop_front();
+        _queued_bytes -= next.size_bytes();
         std::vector<boost::asio::const_buffer> buffers;
         buffers.reserve(next.fragments().size());
         for (const auto& f : next.fragments()) {
@@ -63,6 +75,7 @@ runtime::awaitable<void> frame_writer::drain(
             boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         if (ec) {
             _queue.clear();
+            _queued_bytes = 0;
             _socket.close(ec);
             break;
         }

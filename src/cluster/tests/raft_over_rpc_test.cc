@@ -192,8 +192,12 @@ TEST(raft_over_rpc, three_nodes_elect_commit_and_fail_over_on_real_sockets) {
     boost::asio::co_spawn(
         io,
         [&]() -> runtime::awaitable<void> {
-            EXPECT_TRUE(
-                co_await wait_until([&] { return leader_of(nodes).has_value(); }, 5s));
+            auto led =
+                co_await wait_until([&] { return leader_of(nodes).has_value(); }, 5s);
+            if (!led) {
+                ADD_FAILURE() << "no leader within 5 s";
+                co_return;
+            }
             auto first = *leader_of(nodes);
             std::optional<raft::log_index> last;
             for (int i = 0; i < 100; ++i) {
@@ -218,15 +222,22 @@ TEST(raft_over_rpc, three_nodes_elect_commit_and_fail_over_on_real_sockets) {
             // The leader's node goes away: the other two elect one of theirs
             // and keep committing.
             co_await nodes[first]->stop();
-            EXPECT_TRUE(co_await wait_until(
+            auto moved = co_await wait_until(
                 [&] {
                     auto l = leader_of(nodes);
                     return l.has_value() && *l != first;
                 },
-                5s));
+                5s);
+            if (!moved) {
+                ADD_FAILURE() << "no new leader within 5 s";
+                co_return;
+            }
             auto second = *leader_of(nodes);
             auto more = nodes[second]->core->propose(base::iobuf::copy_of("after"));
-            EXPECT_TRUE(more.has_value());
+            if (!more) {
+                ADD_FAILURE() << "the new leader took no proposal";
+                co_return;
+            }
             EXPECT_TRUE(co_await wait_until(
                 [&] { return nodes[second]->core->commit_index() >= *more; }, 5s));
             EXPECT_GT(nodes[second]->core->term(), nodes[first]->core->term());

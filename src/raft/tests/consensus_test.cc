@@ -169,3 +169,36 @@ TEST(consensus, membership_changes_one_voter_at_a_time_after_the_last_commits) {
     EXPECT_TRUE(c.propose_configuration({{node_id(0), node_id(1)}, {}}));
     EXPECT_EQ(c.config().voters.size(), 2u);
 }
+
+TEST(consensus, malformed_appends_from_a_peer_are_dropped_not_trusted) {
+    consensus c(node_id(1), state_of(three()), options{});
+    auto bad = [](log_index prev, term_id prev_term, std::vector<entry> entries) {
+        return envelope{
+            node_id(0), node_id(1),
+            append_request{term_id(5), prev, prev_term, std::move(entries), no_index}};
+    };
+    std::vector<entry> falling;
+    falling.push_back(entry{term_id(4), entry_type::data, {}, 1});
+    falling.push_back(entry{term_id(2), entry_type::data, {}, 1});
+    std::vector<entry> future;
+    future.push_back(entry{term_id(9), entry_type::data, {}, 1});
+    std::vector<entry> garbage_config;
+    garbage_config.push_back(
+        entry{term_id(5), entry_type::configuration, base::iobuf::copy_of("??"), 1});
+    c.receive(bad(log_index(-5), term_id(0), {}));
+    c.receive(bad(no_index, term_id(3), {}));
+    c.receive(bad(no_index, term_id(0), std::move(falling)));
+    c.receive(bad(no_index, term_id(0), std::move(future)));
+    c.receive(bad(no_index, term_id(0), std::move(garbage_config)));
+    EXPECT_TRUE(effects_of<persist>(c).empty());
+    EXPECT_EQ(c.last_index(), no_index);
+}
+
+TEST(consensus, a_configuration_listing_a_node_twice_is_refused) {
+    EXPECT_FALSE((configuration{{node_id(1), node_id(1)}, {}}).valid());
+    EXPECT_FALSE((configuration{{node_id(1)}, {node_id(1)}}).valid());
+    EXPECT_FALSE((configuration{{}, {node_id(1)}}).valid());
+    EXPECT_FALSE(
+        decode_configuration(encode_configuration({{node_id(2), node_id(2)}, {}}))
+            .has_value());
+}

@@ -55,17 +55,21 @@ protected:
         });
         auto port = srv.listen("127.0.0.1", 0);
         std::exception_ptr failure;
+        bool finished = false;
         boost::asio::co_spawn(
             io,
             [&]() -> runtime::awaitable<void> {
                 co_await body(port);
                 co_await srv.stop();
+                finished = true;
             },
             [&](std::exception_ptr e) { failure = e; });
         io.run_for(20s);
         if (failure) {
             std::rethrow_exception(failure);
         }
+        // A body that hung (a call that never returned) fails here.
+        ASSERT_TRUE(finished);
     }
 
     boost::asio::io_context io;
@@ -219,6 +223,7 @@ TEST_F(rpc_fixture, a_peer_sending_garbage_is_disconnected_and_others_are_served
 TEST_F(rpc_fixture, a_client_reconnects_after_its_peer_restarts) {
     boost::asio::io_context& ctx = io;
     std::exception_ptr failure;
+    bool finished = false;
     rpc::server first(ctx.get_executor(), {});
     first.register_method(
         echo, [](base::iobuf in) -> runtime::awaitable<base::iobuf> { co_return in; });
@@ -240,10 +245,12 @@ TEST_F(rpc_fixture, a_client_reconnects_after_its_peer_restarts) {
             EXPECT_EQ(text(co_await c.call(echo, base::iobuf::copy_of("c"), 1s)), "c");
             c.close();
             co_await second.stop();
+            finished = true;
         },
         [&](std::exception_ptr e) { failure = e; });
     ctx.run_for(20s);
     if (failure) {
         std::rethrow_exception(failure);
     }
+    ASSERT_TRUE(finished);
 }
