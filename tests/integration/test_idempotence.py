@@ -317,7 +317,16 @@ def test_an_idempotent_producer_writes_each_record_once_across_a_broker_crash(la
                                "idem-crash", "4000"], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
     try:
-        time.sleep(0.4)
+        # The crash lands mid-stream: some records stored, not all.
+        with b.connect() as conn:
+            high = 0
+            deadline = time.monotonic() + CLIENT_TIMEOUT_S
+            while high == 0 and time.monotonic() < deadline:
+                resp = conn.call(kw.LIST_OFFSETS, 7, {"replica_id": -1, "topics": [{
+                    "name": "idem-crash", "partitions": [{"partition_index": 0,
+                                                          "timestamp": -1}]}]})
+                high = resp["topics"][0]["partitions"][0]["offset"]
+        assert 0 < high < 4000, high
         b.stop(signal.SIGKILL)
         time.sleep(0.5)
         b = launcher.start(data_dir=data_dir, port=b.port)

@@ -33,6 +33,11 @@ def find_txn_coordinator(conn, txn_id):
     return resp
 
 
+def find_group_coordinator(conn, group):
+    wait_for(lambda: conn.call(kw.FIND_COORDINATOR, 3, {"key": group, "key_type": 0})[
+        "error_code"] == kw.NONE, "the group coordinator")
+
+
 def init_txn_producer(conn, txn_id, timeout_ms=60000, version=5):
     find_txn_coordinator(conn, txn_id)
     resp = conn.call(kw.INIT_PRODUCER_ID, version, {
@@ -259,10 +264,17 @@ def test_a_transaction_past_its_timeout_is_aborted_and_its_producer_fenced(launc
     with b.connect() as conn:
         create_topic(conn, "txn-timeout")
         pid, epoch = init_txn_producer(conn, "txn-timeout-id", timeout_ms=1000)
-        add_partitions(conn, "txn-timeout-id", pid, epoch, "txn-timeout", [0])
-        produce(conn, "txn-timeout", txn_batch(pid, epoch, 0, ["late"]), "txn-timeout-id")
+        assert add_partitions(conn, "txn-timeout-id", pid, epoch, "txn-timeout", [0]) == {
+            ("txn-timeout", 0): kw.NONE}
+        assert produce(conn, "txn-timeout", txn_batch(pid, epoch, 0, ["late"]),
+                       "txn-timeout-id")["error_code"] == kw.NONE
+        # One within its timeout, to show only the late one is aborted.
+        long_pid, long_epoch = init_txn_producer(conn, "txn-timeout-long")
+        assert add_partitions(conn, "txn-timeout-long", long_pid, long_epoch, "txn-timeout",
+                              [0]) == {("txn-timeout", 0): kw.NONE}
         wait_for(lambda: describe(conn, "txn-timeout-id")["transaction_state"]
                  == "CompleteAbort", "the timeout's abort")
+        assert describe(conn, "txn-timeout-long")["transaction_state"] == "Ongoing"
         assert describe(conn, "txn-timeout-id")["producer_epoch"] == epoch + 1
         assert end_txn(conn, "txn-timeout-id", pid, epoch, True) == kw.PRODUCER_FENCED
         part = fetch(conn, "txn-timeout", 1)
@@ -276,9 +288,11 @@ def test_an_open_transaction_survives_a_crash_and_times_out_after_it(launcher, t
     b = launcher.start(*args, data_dir=data_dir)
     with b.connect() as conn:
         create_topic(conn, "txn-crash")
-        pid, epoch = init_txn_producer(conn, "txn-crash-id", timeout_ms=3000)
-        add_partitions(conn, "txn-crash-id", pid, epoch, "txn-crash", [0])
-        produce(conn, "txn-crash", txn_batch(pid, epoch, 0, ["lost"]), "txn-crash-id")
+        pid, epoch = init_txn_producer(conn, "txn-crash-id", timeout_ms=6000)
+        assert add_partitions(conn, "txn-crash-id", pid, epoch, "txn-crash", [0]) == {
+            ("txn-crash", 0): kw.NONE}
+        assert produce(conn, "txn-crash", txn_batch(pid, epoch, 0, ["lost"]),
+                       "txn-crash-id")["error_code"] == kw.NONE
         committed_pid, committed_epoch = init_txn_producer(conn, "txn-crash-done")
         add_partitions(conn, "txn-crash-done", committed_pid, committed_epoch, "txn-crash", [0])
         produce(conn, "txn-crash", txn_batch(committed_pid, committed_epoch, 0, ["kept"]),
@@ -288,11 +302,17 @@ def test_an_open_transaction_survives_a_crash_and_times_out_after_it(launcher, t
     b = launcher.start(*args, data_dir=data_dir, port=b.port)
     with b.connect() as conn:
         # The open transaction holds the stable offset until it times out.
-        assert describe(conn, "txn-crash-id")["transaction_state"] in ("Ongoing",
-                                                                       "CompleteAbort")
+        open_ = describe(conn, "txn-crash-id")
+        assert open_["transaction_state"] == "Ongoing", open_
+        assert fetch(conn, "txn-crash", 1)["last_stable_offset"] == 0
         part = wait_for(lambda: (lambda f: f if f["last_stable_offset"] == f["high_watermark"]
                                  else None)(fetch(conn, "txn-crash", 1)), "the abort")
         assert data_values(part) == ["kept"]
+        assert [(a["producer_id"], a["first_offset"])
+                for a in part["aborted_transactions"]] == [(pid, 0)]
+        aborted = describe(conn, "txn-crash-id")
+        assert aborted["transaction_state"] == "CompleteAbort"
+        assert aborted["producer_epoch"] == epoch + 1
         assert describe(conn, "txn-crash-done")["transaction_state"] == "CompleteCommit"
 
 
@@ -324,7 +344,7 @@ CONSUME_TRANSFORM_PRODUCE = textwrap.dedent("""
             p.flush(30)  # so that the aborted records are in the log
             p.abort_transaction(30)
             c.close()
-            print(json.dumps({"aborted_at": batches}))
+            print(json.dumps({"aborted_at": batches, "done": done}))
             sys.exit(0)
         p.commit_transaction(30)
         done += len(msgs)
@@ -359,29 +379,34 @@ def test_consume_transform_produce_yields_exactly_one_copy_of_its_input(broker):
                 assert r["responses"][0]["partition_responses"][0]["error_code"] == 0
     # A first run aborts its third transaction and stops; a second run
     # resumes from the offsets committed with the first two.
-    assert run_client(CONSUME_TRANSFORM_PRODUCE, broker.bootstrap, "ctp-in", "ctp-out",
-                      "ctp-txn", 3) == {"aborted_at": 3}
+    first = run_client(CONSUME_TRANSFORM_PRODUCE, broker.bootstrap, "ctp-in", "ctp-out",
+                       "ctp-txn", 3)
+    assert first["aborted_at"] == 3 and 0 < first["done"] < 80, first
     second = run_client(CONSUME_TRANSFORM_PRODUCE, broker.bootstrap, "ctp-in", "ctp-out",
                         "ctp-txn", 0)
+    # The second run copies exactly what the first did not commit.
+    assert second["done"] == 80 - first["done"], (first, second)
+    expected = sorted(f"out-{p}-{i}" for p in range(2) for i in range(40))
     with broker.connect() as conn:
-        committed = read_all(conn, "ctp-out", 2, 1)
+        # The last commit's markers may still be on their way.
+        committed = wait_for(lambda: (lambda c: c if sorted(c) == expected else None)(
+            read_all(conn, "ctp-out", 2, 1)), "the last commit's records")
         everything = read_all(conn, "ctp-out", 2, 0)
-        expected = sorted(f"out-{p}-{i}" for p in range(2) for i in range(40))
-        assert sorted(committed) == expected
         assert len(everything) > len(committed), "the aborted transaction left no records"
-        assert second["done"] < 80, second
-        offsets = conn.call(kw.OFFSET_FETCH, 7, {"group_id": "ctp-group", "require_stable": True,
-                                                 "topics": [{"name": "ctp-in",
-                                                             "partition_indexes": [0, 1]}]})
-        got = {p["partition_index"]: p["committed_offset"]
-               for t in offsets["topics"] for p in t["partitions"]}
-        assert got == {0: 40, 1: 40}, offsets
+
+        def stable_offsets():
+            offsets = conn.call(kw.OFFSET_FETCH, 7, {
+                "group_id": "ctp-group", "require_stable": True,
+                "topics": [{"name": "ctp-in", "partition_indexes": [0, 1]}]})
+            return {p["partition_index"]: p["committed_offset"]
+                    for t in offsets["topics"] for p in t["partitions"]}
+        wait_for(lambda: stable_offsets() == {0: 40, 1: 40}, "the committed offsets")
 
 
 def test_offsets_in_an_open_transaction_are_unstable_until_it_commits(broker):
     with broker.connect() as conn:
         create_topic(conn, "txn-offsets")
-        conn.call(kw.FIND_COORDINATOR, 3, {"key": "txn-offsets-group", "key_type": 0})
+        find_group_coordinator(conn, "txn-offsets-group")
         pid, epoch = init_txn_producer(conn, "txn-offsets-id")
         refused = conn.call(kw.TXN_OFFSET_COMMIT, 3, {
             "transactional_id": "txn-offsets-id", "group_id": "txn-offsets-group",

@@ -11,8 +11,9 @@ import signal
 import pytest
 
 import kafka_wire as kw
-from test_transactions import (create_topic, data_values, describe, fetch, init_txn_producer,
-                               produce, txn_batch, wait_for)
+from test_transactions import (create_topic, data_values, describe, fetch,
+                               find_group_coordinator, init_txn_producer, produce, txn_batch,
+                               wait_for)
 
 READ_COMMITTED = 1
 
@@ -41,11 +42,6 @@ def txn_offset_commit(conn, version, txn_id, group, pid, epoch, topic, offset):
             "partition_index": 0, "committed_offset": offset, "committed_leader_epoch": -1,
             "committed_metadata": ""}]}]})
     return resp["topics"][0]["partitions"][0]["error_code"]
-
-
-def find_group_coordinator(conn, group):
-    wait_for(lambda: conn.call(kw.FIND_COORDINATOR, 3, {"key": group, "key_type": 0})[
-        "error_code"] == kw.NONE, "the group coordinator")
 
 
 @pytest.mark.parametrize("version", [3, 4])
@@ -151,6 +147,11 @@ def test_v12_writes_are_refused_for_wrong_epochs_ids_and_a_missing_transactional
             kw.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
         assert describe(conn, txn_id)["transaction_state"] == "Empty"
         assert fetch(conn, topic, 0)["high_watermark"] == 0
+        # Not even once its transaction is open in the partition.
+        assert produce_v12(conn, topic, txn_batch(pid, epoch, 0, ["x"]), txn_id) == kw.NONE
+        assert produce_v12(conn, topic, txn_batch(pid, epoch, 1, ["y"]), None) == \
+            kw.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+        assert fetch(conn, topic, 0)["high_watermark"] == 1
 
 
 def test_txn_offset_commit_v5_adds_the_group_partition(broker):
@@ -170,7 +171,7 @@ def test_txn_offset_commit_v5_adds_the_group_partition(broker):
             kw.INVALID_PRODUCER_ID_MAPPING
         assert txn_offset_commit(conn, 5, txn_id, group, pid, epoch, topic, 5) == kw.NONE
         [added] = describe(conn, txn_id)["topics"]
-        assert added["topic"] == "__consumer_offsets"
+        assert added["topic"] == "__consumer_offsets" and len(added["partitions"]) == 1
 
         def stable_offset():
             resp = conn.call(kw.OFFSET_FETCH, 7, {"group_id": group, "require_stable": True,
@@ -232,3 +233,34 @@ def test_a_bumped_epoch_and_its_retries_survive_a_crash(launcher, tmp_path):
         part = wait_for(lambda: (lambda f: f if f["last_stable_offset"] == f["high_watermark"]
                                  else None)(fetch(conn, topic, READ_COMMITTED)), "the commit")
         assert data_values(part) == ["kept", "next"]
+
+
+def test_transactional_offsets_need_no_member_of_a_live_group(broker):
+    """As Kafka: a TxnOffsetCommit is checked against the group only for
+    what it names (member, generation), and a group mid-rebalance takes it;
+    Java's sendOffsetsToTransaction(offsets, groupId) sends no member."""
+    topic, txn_id, group = "tv2-live-group", "tv2-live-group-id", "tv2-live-group-g"
+    with broker.connect() as conn:
+        create_topic(conn, topic)
+        find_group_coordinator(conn, group)
+        joined = conn.call(kw.JOIN_GROUP, 3, {
+            "group_id": group, "session_timeout_ms": 30000, "rebalance_timeout_ms": 30000,
+            "member_id": "", "protocol_type": "consumer",
+            "protocols": [{"name": "range", "metadata": b""}]})
+        assert joined["error_code"] == kw.NONE, joined
+        pid, epoch = init_txn_producer(conn, txn_id)
+
+        def commit(generation, member):
+            return conn.call(kw.TXN_OFFSET_COMMIT, 3, {
+                "transactional_id": txn_id, "group_id": group, "producer_id": pid,
+                "producer_epoch": epoch, "generation_id": generation, "member_id": member,
+                "group_instance_id": None, "topics": [{"name": topic, "partitions": [{
+                    "partition_index": 0, "committed_offset": 3, "committed_leader_epoch": -1,
+                    "committed_metadata": ""}]}]})["topics"][0]["partitions"][0]["error_code"]
+        assert conn.call(kw.ADD_OFFSETS_TO_TXN, 3, {
+            "transactional_id": txn_id, "producer_id": pid, "producer_epoch": epoch,
+            "group_id": group})["error_code"] == kw.NONE
+        assert commit(-1, "") == kw.NONE
+        assert commit(joined["generation_id"], joined["member_id"]) == kw.NONE
+        assert commit(joined["generation_id"] + 1, joined["member_id"]) == 22  # ILLEGAL_GENERATION
+        assert commit(-1, "nobody") == 25  # UNKNOWN_MEMBER_ID

@@ -447,11 +447,24 @@ runtime::awaitable<protocol::offset_commit_response> group_manager::commit_with(
     // absent group is a tool's (or an assign() consumer's), whoever sends it;
     // a generation for a group that does not exist is GROUP_ID_NOT_FOUND
     // from v9, ILLEGAL_GENERATION before.
-    auto check = g ? g->check_commit(request.member_id, request.group_instance_id,
-                                     request.generation_id_or_member_epoch, clock::now())
-        : request.generation_id_or_member_epoch < 0 ? error_code::none
-        : version >= 9                              ? error_code::group_id_not_found
-                                                    : error_code::illegal_generation;
+    // Transactional offsets (TxnOffsetCommit) are checked as Kafka checks
+    // them: the member and generation only when given, and not against a
+    // rebalance, since they count only once the transaction commits.
+    auto generation = request.generation_id_or_member_epoch;
+    auto txn_check = [&] {
+        if (!request.member_id.empty() && !g->has_member(request.member_id)) {
+            return error_code::unknown_member_id;
+        }
+        return generation >= 0 && generation != g->generation()
+            ? error_code::illegal_generation
+            : error_code::none;
+    };
+    auto check = g && producer.transactional ? txn_check()
+        : g ? g->check_commit(request.member_id, request.group_instance_id, generation,
+                              clock::now())
+        : generation < 0 ? error_code::none
+        : version >= 9   ? error_code::group_id_not_found
+                         : error_code::illegal_generation;
     if (check != error_code::none) {
         co_return answer_all(check);
     }

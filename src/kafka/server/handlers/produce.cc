@@ -1,4 +1,5 @@
 #include "kafka/protocol/messages/produce.h"
+#include "base/vassert.h"
 #include "cluster/partition_manager.h"
 #include "cluster/topic_table.h"
 #include "config/properties.h"
@@ -273,9 +274,7 @@ runtime::awaitable<error_code> check_in_txn(backend& node, int16_t version,
                                             const std::optional<std::string>& id,
                                             const model::record_batch_header& h,
                                             txn::topic_partition tp) {
-    if (!id || id->empty()) {
-        co_return error_code::transactional_id_authorization_failed;
-    }
+    vassert(id && !id->empty(), "a transactional batch without its id reached the check");
     if (version >= first_implicit_add_version) {
         auto added =
             add_in_txn(node, *id, h.producer_id, h.producer_epoch, std::move(tp));
@@ -285,7 +284,8 @@ runtime::awaitable<error_code> check_in_txn(backend& node, int16_t version,
     auto verified =
         verify_in_txn(node, *id, h.producer_id, h.producer_epoch, std::move(tp));
     auto e = co_await std::move(verified);
-    co_return not_added_for(e, version, first_abortable_version);
+    co_return is_coordinator_busy(e) ? error_code::not_enough_replicas
+                                     : not_added_for(e, version, first_abortable_version);
 }
 
 void answer_refusal(partition_out& out, refusal r) {
@@ -319,6 +319,14 @@ runtime::awaitable<void> produce_partition(
         co_return;
     }
     out.log_append_time_ms = std::get<int64_t>(applied);
+    // A transactional batch names its transactional id in the request, as
+    // Kafka requires (and authorizes), whether or not its transaction is
+    // open in this partition already.
+    if (batch.header().is_transactional()
+        && (!transactional_id || transactional_id->empty())) {
+        answer_refusal(out, {error_code::transactional_id_authorization_failed});
+        co_return;
+    }
     bool wait_for_flush = acks == -1;
     auto attempt = [&](bool verified) {
         auto append = [batch = batch.share(), wait_for_flush,

@@ -348,6 +348,13 @@ runtime::awaitable<producer_result> txn_manager::init_producer_id(
     if (m != nullptr && is_prepare(m->status)) {
         co_return producer_result{error_code::concurrent_transactions};
     }
+    // A producer naming an id and epoch that are no longer current is a
+    // zombie: fenced before it can abort anyone's transaction.
+    if (m != nullptr && expected_producer_id >= 0
+        && (m->producer_id != expected_producer_id || m->epoch != expected_epoch)
+        && !(m->previous_producer_id == expected_producer_id)) {
+        co_return producer_result{error_code::producer_fenced};
+    }
     if (m != nullptr && m->status == txn_status::ongoing) {
         // A new instance of the producer: the old one's transaction is
         // aborted (its epoch fenced); the newcomer retries meanwhile.
@@ -355,11 +362,6 @@ runtime::awaitable<producer_result> txn_manager::init_producer_id(
         auto e = co_await std::move(aborted);
         co_return producer_result{
             e == error_code::none ? error_code::concurrent_transactions : e};
-    }
-    if (m != nullptr && expected_producer_id >= 0
-        && (m->producer_id != expected_producer_id || m->epoch != expected_epoch)
-        && !(m->previous_producer_id == expected_producer_id)) {
-        co_return producer_result{error_code::producer_fenced};
     }
     txn_metadata next = m != nullptr ? *m : txn_metadata{};
     // No other change to the id (an old instance's AddPartitionsToTxn) may
@@ -621,10 +623,19 @@ runtime::awaitable<void> txn_manager::complete_end(int32_t partition, std::strin
         next.next_producer_id = -1;
         next.epoch = 0;
     }
-    auto e = co_await persist(partition, id, next);
-    if (e != error_code::none) {
-        log.warn("{}: could not record the end of {}'s transaction: {}", state_topic, id,
-                 static_cast<int>(e));
+    // Retried until written (a full disk), like the markers: until then the
+    // id stays busy rather than stuck in its prepare state.
+    while (!_stopping) {
+        auto e = co_await persist(partition, id, next);
+        if (e == error_code::none) {
+            break;
+        }
+        log.warn("{}: could not record the end of {}'s transaction: {}; retrying",
+                 state_topic, id, static_cast<int>(e));
+        boost::asio::steady_timer pause(_ex, std::chrono::milliseconds(500));
+        boost::system::error_code ec;
+        co_await pause.async_wait(
+            boost::asio::redirect_error(boost::asio::use_awaitable, ec));
     }
     release(id);
 }
@@ -688,6 +699,13 @@ runtime::awaitable<void> txn_manager::abort_timed_out() {
         }
     }
     for (auto& [partition, id] : due) {
+        // Looked at again: an earlier abort awaited, and this one may have
+        // ended meanwhile.
+        auto* m = find(id);
+        if (m == nullptr || m->status != txn_status::ongoing || m->pending
+            || now_ms() - m->start_ms <= m->timeout_ms) {
+            continue;
+        }
         log.info("{}: aborting {}'s transaction: older than its timeout", state_topic,
                  id);
         auto task = prepare_end(partition, id, false, epoch_change::fence);

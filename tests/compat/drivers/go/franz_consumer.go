@@ -161,7 +161,9 @@ func describeGroup(s *S, adm *kadm.Client, group string) M {
 func fetchCommitted(s *S, adm *kadm.Client, group, topic string) any {
 	ctx, cancel := withTimeout(s.Ctx, 10*time.Second)
 	defer cancel()
-	os, err := adm.FetchOffsets(ctx, group)
+	// Stable: offsets a transaction committed may still be on their way
+	// (on either broker); the broker answers once they land.
+	os, err := adm.FetchOffsets(kadm.RequireStable(ctx), group)
 	if err != nil {
 		return M{"error": errName(err)}
 	}
