@@ -142,19 +142,34 @@ final class TransactionScenarios {
             p.commitTransaction();
             copied += rs.count();
         }
-        Map<String, Object> committedOffsets = new TreeMap<>();
-        // requireStable: the last commit's markers may still be on their way
-        // (on either broker); the admin client waits them out.
-        for (Map.Entry<TopicPartition, OffsetAndMetadata> e : Support.get(
-                ctx.admin().listConsumerGroupOffsets(group,
-                    new ListConsumerGroupOffsetsOptions().requireStable(true))
-                .partitionsToOffsetAndMetadata()).entrySet()) {
-            committedOffsets.put(ctx.tp(e.getKey()), e.getValue().offset());
-        }
         return obj(
             "copied", copied,
             "output", values(readCommitted(ctx, outTopic, 2, 40)),
-            "committed_offsets", committedOffsets);
+            "committed_offsets", stableOffsets(ctx, group, 2));
+    }
+
+    /**
+     * The group's committed offsets once every one of the n partitions has a stable one.
+     * The last commit's markers may still be on their way (on either broker); with
+     * requireStable the broker answers UNSTABLE_OFFSET_COMMIT for such a partition, and
+     * the admin client leaves it out of the listing rather than retrying, so ask again.
+     */
+    static Map<String, Object> stableOffsets(Ctx ctx, String group, int n) throws Exception {
+        Map<String, Object> offsets = new TreeMap<>();
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (true) {
+            offsets.clear();
+            for (Map.Entry<TopicPartition, OffsetAndMetadata> e : Support.get(
+                    ctx.admin().listConsumerGroupOffsets(group,
+                        new ListConsumerGroupOffsetsOptions().requireStable(true))
+                    .partitionsToOffsetAndMetadata()).entrySet()) {
+                offsets.put(ctx.tp(e.getKey()), e.getValue() == null ? null : e.getValue().offset());
+            }
+            if (offsets.size() >= n || System.nanoTime() > deadline) {
+                return offsets;
+            }
+            Thread.sleep(100);
+        }
     }
 
     /** A second producer with the same transactional id fences the first and aborts its transaction. */
