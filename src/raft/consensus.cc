@@ -34,13 +34,11 @@ consensus::consensus(node_id self, durable_state state, options opts)
   , _opts(opts)
   , _rng(opts.seed ^ (static_cast<uint64_t>(self()) * 0x9E3779B97F4A7C15ULL))
   , _term(state.term)
-  , _voted_for(state.voted_for) {
+  , _voted_for(state.voted_for)
+  , _log(std::move(state.log)) {
     vassert(_opts.election_timeout_ticks > _opts.heartbeat_ticks,
             "election timeout {} must exceed the heartbeat interval {}",
             _opts.election_timeout_ticks, _opts.heartbeat_ticks);
-    for (auto [term, offsets] : state.log) {
-        _log.append(term, offsets);
-    }
     // What the driver loaded is on disk.
     _flushed = _log.last_index();
     reset_election_timer();

@@ -34,9 +34,8 @@ struct options {
 struct durable_state {
     term_id term{0};
     node_id voted_for{no_node};
-    // The log's entries' terms and sizes in offsets, in order (the payloads
-    // stay on disk).
-    std::vector<std::pair<term_id, int32_t>> log;
+    // The terms along the log (the payloads stay on disk).
+    log_terms log;
     // The members the group was created with, and the configuration
     // entries of the log after that, in order.
     configuration config;

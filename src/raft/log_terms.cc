@@ -51,6 +51,15 @@ void log_terms::append(term_id term, int32_t offsets) {
     }
 }
 
+void log_terms::extend_to(term_id term, log_index last) {
+    vassert(term >= last_term(), "term {} after {}", term, last_term());
+    vassert(last > _last, "extending the log to {} from {}", last, _last);
+    if (_runs.empty() || _runs.back().term != term) {
+        _runs.push_back({term, log_index(_last() + 1)});
+    }
+    _last = last;
+}
+
 void log_terms::truncate(log_index from) {
     if (from > _last) {
         return;

@@ -25,6 +25,9 @@ public:
 
     // Appends an entry of `offsets` positions after the last one.
     void append(term_id term, int32_t offsets = 1);
+    // Extends the log to `last` with entries of `term`: a driver rebuilding
+    // the runs from its log's epochs, without reading the entries.
+    void extend_to(term_id term, log_index last);
     // Drops every entry from `from` on.
     void truncate(log_index from);
 

@@ -270,35 +270,46 @@ result<void> disk_log::store_meta() {
     return base::ok;
 }
 
+result<std::optional<append_result>> disk_log::check_producer(
+    const model::record_batch_header& h) const {
+    if (h.producer_id == model::no_producer_id || h.is_control()) {
+        return std::optional<append_result>{};
+    }
+    auto verdict = _producers.check(h);
+    switch (verdict.verdict) {
+        case producer_verdict::accept:
+            return std::optional<append_result>{};
+        case producer_verdict::duplicate:
+            return std::optional<append_result>{
+                append_result{verdict.original.first_offset, verdict.original.last_offset,
+                              true, verdict.original.timestamp}};
+        case producer_verdict::out_of_order_sequence:
+            return base::make_error(
+                errc::out_of_order_sequence,
+                fmt::format("sequence {} of producer {} does not follow {}",
+                            h.base_sequence, h.producer_id,
+                            _producers.find(h.producer_id)->last_sequence()));
+        case producer_verdict::invalid_producer_epoch:
+            return base::make_error(
+                errc::invalid_producer_epoch,
+                fmt::format("epoch {} of producer {} is older than {}", h.producer_epoch,
+                            h.producer_id, _producers.find(h.producer_id)->epoch));
+        case producer_verdict::invalid_txn_state:
+            break;
+    }
+    return base::make_error(
+        errc::invalid_txn_state,
+        fmt::format("a plain batch of producer {} inside its transaction",
+                    h.producer_id));
+}
+
 result<append_result> disk_log::append(model::record_batch& batch, model::term_id term) {
-    const auto& h = batch.header();
-    if (h.producer_id != model::no_producer_id && !h.is_control()) {
-        auto verdict = _producers.check(h);
-        switch (verdict.verdict) {
-            case producer_verdict::accept:
-                break;
-            case producer_verdict::duplicate:
-                return append_result{verdict.original.first_offset,
-                                     verdict.original.last_offset, true,
-                                     verdict.original.timestamp};
-            case producer_verdict::out_of_order_sequence:
-                return base::make_error(
-                    errc::out_of_order_sequence,
-                    fmt::format("sequence {} of producer {} does not follow {}",
-                                h.base_sequence, h.producer_id,
-                                _producers.find(h.producer_id)->last_sequence()));
-            case producer_verdict::invalid_producer_epoch:
-                return base::make_error(
-                    errc::invalid_producer_epoch,
-                    fmt::format("epoch {} of producer {} is older than {}",
-                                h.producer_epoch, h.producer_id,
-                                _producers.find(h.producer_id)->epoch));
-            case producer_verdict::invalid_txn_state:
-                return base::make_error(
-                    errc::invalid_txn_state,
-                    fmt::format("a plain batch of producer {} inside its transaction",
-                                h.producer_id));
-        }
+    auto verdict = check_producer(batch.header());
+    if (!verdict) {
+        return verdict.error_value();
+    }
+    if (*verdict) {
+        return **verdict;
     }
     batch.set_base_offset(active().next_offset());
     batch.set_partition_leader_epoch(term);

@@ -77,6 +77,12 @@ public:
     // Assigns the batch its offsets (from the next offset on) and stamps
     // `term` in its partition leader epoch, then appends it.
     result<append_result> append(model::record_batch& batch, model::term_id term);
+    // What the producer state says of a batch about to be appended: nothing
+    // (accept), a producer's retry (the original's offsets, duplicate set),
+    // or why it is refused. append() asks it; so does a Raft leader before
+    // it proposes a batch that append_exact() will write.
+    result<std::optional<append_result>> check_producer(
+        const model::record_batch_header& header) const;
     // Appends a batch whose offsets are already set (a Raft follower
     // copying its leader); they must start at the next offset.
     result<append_result> append_exact(const model::record_batch& batch);

@@ -103,7 +103,8 @@ TEST(consensus, a_diverging_follower_points_the_leader_past_the_whole_term) {
     auto state = state_of(three());
     state.term = term_id(3);
     // Entries take offsets 0-1 (term 1) and 2-4 (term 2).
-    state.log = {{term_id(1), 2}, {term_id(2), 3}};
+    state.log.append(term_id(1), 2);
+    state.log.append(term_id(2), 3);
     consensus c(node_id(1), std::move(state), options{});
     EXPECT_EQ(c.last_index(), log_index(4));
     // The leader of term 4 has term 3 at offset 4.

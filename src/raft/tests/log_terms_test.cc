@@ -62,3 +62,18 @@ TEST(log_terms, an_entry_of_several_offsets_moves_the_end_by_as_many) {
     EXPECT_EQ(log.term_at(log_index(3)), term_id(2));
     EXPECT_EQ(log.first_index_of_run(log_index(4)), log_index(3));
 }
+
+TEST(log_terms, extending_rebuilds_the_runs_of_a_log_without_its_entries) {
+    log_terms log;
+    log.extend_to(term_id(0), log_index(9));
+    log.extend_to(term_id(3), log_index(14));
+    log.extend_to(term_id(3), log_index(20));
+    log.extend_to(term_id(4), log_index(21));
+    EXPECT_EQ(log.last_index(), log_index(21));
+    EXPECT_EQ(log.term_at(log_index(9)), term_id(0));
+    EXPECT_EQ(log.term_at(log_index(10)), term_id(3));
+    EXPECT_EQ(log.term_at(log_index(20)), term_id(3));
+    EXPECT_EQ(log.first_index_of_run(log_index(20)), log_index(10));
+    EXPECT_EQ(log.term_at(log_index(21)), term_id(4));
+    EXPECT_FALSE(log.term_at(log_index(22)).has_value());
+}

@@ -219,7 +219,7 @@ private:
         durable_state state{node.term, node.voted_for, {}, _initial, {}};
         for (size_t k = 0; k < node.disk.size(); ++k) {
             const auto& e = node.disk.at(k);
-            state.log.emplace_back(e.term, e.offsets);
+            state.log.append(e.term, e.offsets);
             if (e.type == entry_type::configuration) {
                 state.log_configs.emplace_back(log_index(node.disk.start(k)),
                                                *decode_configuration(e.data));
