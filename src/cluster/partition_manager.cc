@@ -2,9 +2,13 @@
 
 #include "base/logger.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <fmt/format.h>
 
 #include <charconv>
+#include <filesystem>
 #include <functional>
 
 namespace cluster {
@@ -21,14 +25,177 @@ std::optional<int64_t> to_int(const std::string& s) {
     return v;
 }
 
+// A partition's Raft group on the wire: the same on every replica, from
+// the topic's id (a topic made again under its name is another group).
+raft::group_id group_of(const topic_metadata& topic, int32_t partition) {
+    uint64_t h = 1469598103934665603ULL;
+    for (auto b : topic.id) {
+        h = (h ^ b) * 1099511628211ULL;
+    }
+    h = (h ^ static_cast<uint32_t>(partition)) * 1099511628211ULL;
+    return raft::group_id(static_cast<int64_t>(h >> 1U));
+}
+
 } // namespace
 
 partition_manager::partition_manager(boost::asio::any_io_executor shard,
                                      std::string data_dir, storage::log_config defaults,
-                                     storage::housekeeping_options options)
-  : _defaults(defaults)
+                                     storage::housekeeping_options options,
+                                     raft_settings raft)
+  : _shard(shard)
+  , _data_dir(data_dir)
+  , _defaults(defaults)
+  , _raft(raft)
   , _logs(shard, storage::posix_file_system(), storage::join_path(data_dir, "kafka"),
-          storage::system_clock_ms(), options) {}
+          storage::system_clock_ms(), options)
+  , _outbox(raft.self)
+  , _tick_timer(shard)
+  , _ticking(shard) {}
+
+partition_manager::~partition_manager() = default;
+
+std::string partition_manager::kvstore_dir(const std::string& data_dir,
+                                           runtime::shard_id shard) {
+    return storage::join_path(storage::join_path(data_dir, "kvstore"),
+                              fmt::format("shard-{}", shard()));
+}
+
+namespace {
+
+constexpr std::string_view shard_count_key = "shard_count";
+
+// The shard that owns the partition a Raft state key ("raft/<topic>-<n>/...")
+// belongs to; nullopt for another key.
+std::optional<runtime::shard_id> owner_of_key(std::string_view key, unsigned shards) {
+    if (!key.starts_with("raft/")) {
+        return std::nullopt;
+    }
+    auto name = key.substr(5, key.find('/', 5) - 5);
+    auto dash = name.rfind('-');
+    if (dash == std::string_view::npos) {
+        return std::nullopt;
+    }
+    auto number = to_int(std::string(name.substr(dash + 1)));
+    if (!number) {
+        return std::nullopt;
+    }
+    return partition_manager::owner(name.substr(0, dash), static_cast<int32_t>(*number),
+                                    shards);
+}
+
+// Every key of the stores in `dir` (shard-<i> subdirectories).
+storage::result<std::map<std::string, std::string>> read_stores(
+    const std::filesystem::path& dir) {
+    std::map<std::string, std::string> all;
+    if (!std::filesystem::exists(dir)) {
+        return all;
+    }
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        auto kv = storage::kvstore::open(storage::posix_file_system(),
+                                         entry.path().string(), {});
+        if (!kv) {
+            return kv.error_value();
+        }
+        (*kv)->for_each("", [&](std::string_view k, std::string_view v) {
+            all.emplace(std::string(k), std::string(v));
+        });
+    }
+    if (ec) {
+        return base::make_error(
+            storage::errc::io_error,
+            fmt::format("listing {}: {}", dir.string(), ec.message()));
+    }
+    return all;
+}
+
+} // namespace
+
+storage::result<void> partition_manager::prepare_raft_state(const std::string& data_dir,
+                                                            unsigned shard_count) {
+    namespace fs = std::filesystem;
+    fs::path home = fs::path(data_dir) / "kvstore";
+    fs::path fresh = fs::path(data_dir) / "kvstore.new";
+    fs::path old = fs::path(data_dir) / "kvstore.old";
+    std::error_code ec;
+    // A crash midway: between the renames the old copy is the truth.
+    fs::remove_all(fresh, ec);
+    if (fs::exists(old) && !fs::exists(home)) {
+        fs::rename(old, home, ec);
+    }
+    fs::remove_all(old, ec);
+    auto all = read_stores(home);
+    if (!all) {
+        return all.error_value();
+    }
+    auto recorded = all->find(std::string(shard_count_key));
+    if (recorded != all->end() && recorded->second == std::to_string(shard_count)) {
+        return base::ok;
+    }
+    if (all->empty()) {
+        // A new node (or one from before Raft): only the count to record.
+        auto kv = storage::kvstore::open(storage::posix_file_system(),
+                                         kvstore_dir(data_dir, runtime::shard_id(0)), {});
+        if (!kv) {
+            return kv.error_value();
+        }
+        return (*kv)->put(std::string(shard_count_key), std::to_string(shard_count));
+    }
+    std::vector<std::unique_ptr<storage::kvstore>> stores;
+    for (unsigned i = 0; i < shard_count; ++i) {
+        auto kv =
+            storage::kvstore::open(storage::posix_file_system(),
+                                   (fresh / fmt::format("shard-{}", i)).string(), {});
+        if (!kv) {
+            return kv.error_value();
+        }
+        stores.push_back(std::move(kv).value());
+    }
+    for (const auto& [k, v] : *all) {
+        auto owner = owner_of_key(k, shard_count);
+        if (owner) {
+            if (auto r =
+                    stores[(*owner)()]->put(k, v, storage::kvstore::durability::none);
+                !r) {
+                return r;
+            }
+        }
+    }
+    if (auto r =
+            stores[0]->put(std::string(shard_count_key), std::to_string(shard_count));
+        !r) {
+        return r;
+    }
+    for (auto& kv : stores) {
+        if (auto r = kv->sync(); !r) {
+            return r;
+        }
+    }
+    stores.clear();
+    fs::rename(home, old, ec);
+    if (!ec) {
+        fs::rename(fresh, home, ec);
+    }
+    if (ec) {
+        return base::make_error(
+            storage::errc::io_error,
+            fmt::format("swapping in {}: {}", fresh.string(), ec.message()));
+    }
+    fs::remove_all(old, ec);
+    log.info("Raft state moved to {} shards ({} keys)", shard_count, all->size());
+    return base::ok;
+}
+
+storage::result<void> partition_manager::open() {
+    auto kv = storage::kvstore::open(storage::posix_file_system(),
+                                     kvstore_dir(_data_dir, runtime::this_shard()), {});
+    if (!kv) {
+        return kv.error_value();
+    }
+    _kv = std::move(kv).value();
+    _state = std::make_unique<raft_state_store>(*_kv);
+    return base::ok;
+}
 
 runtime::shard_id partition_manager::owner(std::string_view topic, int32_t partition,
                                            unsigned shard_count) {
@@ -72,6 +239,28 @@ storage::log_config partition_manager::config_for(const topic_metadata& topic) c
     return c;
 }
 
+std::unique_ptr<partition> partition_manager::make_partition(
+    const topic_metadata& topic, int32_t index, storage::log_manager::managed& log) {
+    raft_group::settings settings{group_of(topic, index), log_name(topic.name, index),
+                                  _raft.self, raft::configuration{{_raft.self}, {}},
+                                  _raft.options};
+    auto group =
+        std::make_unique<raft_group>(std::move(settings), log, *_state, _outbox, _shard);
+    auto* g = group.get();
+    auto name = topic.name;
+    g->on_commit([this, name, index] {
+        if (_on_commit) {
+            _on_commit(name, index);
+        }
+    });
+    g->on_leadership([this, g, name, index] {
+        if (_on_leadership) {
+            _on_leadership(name, index, {g->leader(), g->term()});
+        }
+    });
+    return std::make_unique<partition>(topic.name, index, log, std::move(group));
+}
+
 storage::result<void> partition_manager::ensure(const topic_metadata& topic,
                                                 unsigned shard_count) {
     auto me = runtime::this_shard();
@@ -80,12 +269,21 @@ storage::result<void> partition_manager::ensure(const topic_metadata& topic,
         if (owner(topic.name, p, shard_count) != me) {
             continue;
         }
-        auto m = _logs.manage(log_name(topic.name, p), config);
+        auto name = log_name(topic.name, p);
+        auto m = _logs.manage(name, config);
         if (!m) {
             log.error("cannot open partition {}/{}: {}", topic.name, p, m.message());
             return m.error_value();
         }
+        if (_partitions.contains(name)) {
+            continue;
+        }
+        auto made = make_partition(topic, p, **m);
+        auto& group = made->raft();
+        _partitions.emplace(name, std::move(made));
+        group.start();
     }
+    send_round();
     return base::ok;
 }
 
@@ -96,15 +294,74 @@ runtime::awaitable<void> partition_manager::drop(const topic_metadata& topic,
         if (owner(topic.name, p, shard_count) != me) {
             continue;
         }
-        if (auto r = co_await _logs.remove(log_name(topic.name, p)); !r) {
+        auto name = log_name(topic.name, p);
+        if (auto it = _partitions.find(name); it != _partitions.end()) {
+            auto part = std::move(it->second);
+            _partitions.erase(it);
+            co_await part->raft().stop();
+        }
+        if (auto r = _state->forget(name); !r) {
+            log.warn("forgetting the Raft state of {}/{}: {}", topic.name, p,
+                     r.message());
+        }
+        if (auto r = co_await _logs.remove(name); !r) {
             log.warn("deleting partition {}/{}: {}", topic.name, p, r.message());
         }
     }
 }
 
-storage::log_manager::managed* partition_manager::get(std::string_view topic,
-                                                      int32_t partition) {
-    return _logs.get(log_name(topic, partition));
+partition* partition_manager::get(std::string_view topic, int32_t partition) {
+    auto it = _partitions.find(log_name(topic, partition));
+    return it == _partitions.end() ? nullptr : it->second.get();
+}
+
+void partition_manager::start() {
+    _logs.start();
+    boost::asio::co_spawn(_shard, run_ticks(), boost::asio::detached);
+}
+
+runtime::awaitable<void> partition_manager::run_ticks() {
+    if (!_ticking.try_enter()) {
+        co_return;
+    }
+    runtime::gate_holder hold(_ticking);
+    while (!_stopping) {
+        _tick_timer.expires_after(_raft.tick);
+        boost::system::error_code ec;
+        co_await _tick_timer.async_wait(
+            boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        if (_stopping) {
+            break;
+        }
+        for (auto& [name, p] : _partitions) {
+            p->raft().tick();
+        }
+        send_round();
+    }
+}
+
+void partition_manager::send_round() {
+    if (!_state) {
+        return;
+    }
+    if (auto synced = _state->sync(); !synced) {
+        // Nothing may leave before the votes it follows are durable.
+        log.error("syncing Raft state: {}", synced.message());
+        return;
+    }
+    // No peers yet: every group's only voter is this node.
+    _outbox.flush();
+}
+
+runtime::awaitable<void> partition_manager::stop() {
+    _stopping = true;
+    _tick_timer.cancel();
+    co_await _ticking.close();
+    for (auto& [name, p] : _partitions) {
+        co_await p->raft().stop();
+    }
+    co_await _logs.stop();
+    _partitions.clear();
 }
 
 } // namespace cluster

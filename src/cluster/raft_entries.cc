@@ -83,12 +83,12 @@ std::optional<model::record_batch> batch_of(const raft::entry& e, raft::log_inde
             break;
     }
     batch->set_base_offset(index);
-    batch->set_partition_leader_epoch(e.term);
+    batch->set_partition_leader_epoch(epoch_of_term(e.term));
     return batch;
 }
 
 raft::entry entry_of(const model::record_batch& batch) {
-    auto term = batch.leader_epoch();
+    auto term = term_of_epoch(batch.leader_epoch());
     if (is_raft_entry(batch)) {
         raft::entry e{term, raft::entry_type::leader_start, {}, 1};
         if (control_type(batch) == static_cast<int16_t>(configuration_type)) {

@@ -3,6 +3,7 @@
 #include "model/record_batch.h"
 #include "raft/types.h"
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -18,8 +19,19 @@
 
 namespace cluster {
 
+// Kafka's leader epoch is the Raft term less one: Raft's first term is 1,
+// while a new partition's first leader has epoch 0 in Kafka, and batches
+// carry the epoch. Batches from before Raft (epoch 0, or -1 for none) read
+// as terms 1 and 0.
+inline model::term_id epoch_of_term(raft::term_id term) {
+    return model::term_id(term() - 1);
+}
+inline raft::term_id term_of_epoch(model::term_id epoch) {
+    return raft::term_id(std::max<int64_t>(epoch() + 1, 0));
+}
+
 // The batch an entry is stored as, at offset `index` and stamped with the
-// entry's term; nullopt when a data entry's bytes are not one valid batch
+// epoch of the entry's term; nullopt when a data entry's bytes are not one valid batch
 // spanning the entry's offsets.
 std::optional<model::record_batch> batch_of(const raft::entry& e, raft::log_index index);
 

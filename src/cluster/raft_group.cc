@@ -15,7 +15,6 @@ namespace {
 base::logger log{"raft"};
 
 // The runs of terms along the log, from its epochs: no entry is read.
-// Batches written before Raft carry no epoch (-1) or 0; both count as term 0.
 raft::log_terms terms_of(const storage::disk_log& disk) {
     raft::log_terms terms;
     auto last = raft::log_index(disk.offsets().next_offset() - 1);
@@ -25,7 +24,7 @@ raft::log_terms terms_of(const storage::disk_log& disk) {
             i + 1 < epochs.size() ? raft::log_index(epochs[i + 1].start() - 1) : last;
         end = std::min(end, last);
         if (end > terms.last_index()) {
-            terms.extend_to(std::max(epochs[i].epoch, raft::term_id(0)), end);
+            terms.extend_to(term_of_epoch(epochs[i].epoch), end);
         }
     }
     if (last > terms.last_index()) {
@@ -34,27 +33,30 @@ raft::log_terms terms_of(const storage::disk_log& disk) {
     return terms;
 }
 
-// The saved configurations the log still holds: a crash may have kept a
-// save whose entry never reached the disk. Those before the log start
-// (retention) cannot be checked and are kept.
-raft_state_store::log_configs held_configs(storage::disk_log& disk,
-                                           raft_state_store::log_configs saved) {
+// The saved own entries the log still holds: a crash may keep a save
+// whose entry never reached the disk, or lose the save that followed a
+// truncation. Those before the log start (retention) cannot be checked and
+// are kept: offsets above still count them.
+own_entries held_entries(storage::disk_log& disk, own_entries saved) {
     auto offsets = disk.offsets();
-    std::erase_if(saved, [&](const auto& c) {
-        if (c.first() >= offsets.next_offset()) {
+    std::erase_if(saved, [&](const own_entry& e) {
+        if (e.offset() >= offsets.next_offset()) {
             return true;
         }
-        if (c.first < offsets.log_start) {
+        if (e.offset < offsets.log_start) {
             return false;
         }
-        auto read = disk.read(c.first, 1, c.first);
-        if (!read || read->first_offset != c.first) {
+        auto read = disk.read(e.offset, 1, e.offset);
+        if (!read || read->first_offset != e.offset) {
             return true;
         }
         model::batch_walker walker(std::move(read->data));
         auto batch = walker.next();
-        return !batch || !*batch
-            || entry_of(**batch).type != raft::entry_type::configuration;
+        if (!batch || !*batch || !is_raft_entry(**batch)) {
+            return true;
+        }
+        auto type = entry_of(**batch).type;
+        return (type == raft::entry_type::configuration) != e.config.has_value();
     });
     return saved;
 }
@@ -98,10 +100,17 @@ raft_group::raft_group(settings s, storage::log_manager::managed& log,
   , _shard(shard)
   , _work(shard) {
     auto& disk = *_log.log;
-    auto hard = _state.load_hard_state(_settings.id);
-    _configs = held_configs(disk, _state.load_configs(_settings.id));
+    auto hard = _state.load_hard_state(_settings.name);
+    _own = held_entries(disk, _state.load_own_entries(_settings.name));
+    std::vector<std::pair<raft::log_index, raft::configuration>> configs;
+    for (const auto& e : _own) {
+        _translator.add_gap(e.offset);
+        if (e.config) {
+            configs.emplace_back(e.offset, *e.config);
+        }
+    }
     raft::durable_state durable{hard.term, hard.voted_for, terms_of(disk),
-                                _settings.initial, _configs};
+                                _settings.initial, std::move(configs)};
     _core = std::make_unique<raft::consensus>(_settings.self, std::move(durable),
                                               _settings.options);
     // Nothing is known committed until a leader says so.
@@ -109,6 +118,14 @@ raft_group::raft_group(settings s, storage::log_manager::managed& log,
 }
 
 raft_group::~raft_group() = default;
+
+void raft_group::start() {
+    const auto& voters = _core->config().voters;
+    if (voters.size() == 1 && voters.front() == _settings.self) {
+        _core->campaign();
+        drain();
+    }
+}
 
 void raft_group::tick() {
     if (_failed || _stopping) {
@@ -124,8 +141,8 @@ void raft_group::receive(raft::envelope in) {
     }
     if (const auto* a = std::get_if<raft::append_request>(&in.msg);
         a && !entries_valid(*a)) {
-        log.warn("group {}: dropped an append from node {} with malformed entries",
-                 _settings.id(), in.from());
+        log.warn("{}: dropped an append from node {} with malformed entries",
+                 _settings.name, in.from());
         return;
     }
     _core->receive(in);
@@ -143,7 +160,7 @@ void raft_group::drain() {
                 _outbox.post(_settings.id, std::move(s->out));
             } else if (auto* h = std::get_if<raft::save_state>(&e)) {
                 auto saved =
-                    _state.save_hard_state(_settings.id, {h->term, h->voted_for});
+                    _state.save_hard_state(_settings.name, {h->term, h->voted_for});
                 if (!saved) {
                     fail(fmt::format("saving term {}: {}", h->term(), saved.message()));
                 }
@@ -152,47 +169,60 @@ void raft_group::drain() {
             } else if (auto* r = std::get_if<raft::read_entries>(&e)) {
                 read(*r);
             } else if (auto* c = std::get_if<raft::committed>(&e)) {
-                on_commit(c->commit);
+                commit_moved(c->commit);
             }
         }
     }
     settle_waiters();
+    report_leadership();
 }
 
-// The configuration entries of a write, saved before they reach the log
-// (and those a truncation removes forgotten). False when the save failed.
-bool raft_group::save_configs_of(const raft::persist& p) {
-    auto before = _configs.size();
-    if (p.truncate_from) {
-        std::erase_if(_configs,
-                      [&](const auto& c) { return c.first >= *p.truncate_from; });
+void raft_group::report_leadership() {
+    if (_core->leader() == _reported_leader && _core->term() == _reported_term) {
+        return;
     }
-    bool changed = _configs.size() != before;
+    _reported_leader = _core->leader();
+    _reported_term = _core->term();
+    if (_leadership_listener) {
+        _leadership_listener();
+    }
+}
+
+// Raft's own entries of a write, saved before they reach the log (and
+// those a truncation removes forgotten). False when the save failed.
+bool raft_group::save_own_entries_of(const raft::persist& p) {
+    auto before = _own.size();
+    if (p.truncate_from) {
+        std::erase_if(_own,
+                      [&](const own_entry& e) { return e.offset >= *p.truncate_from; });
+    }
+    bool changed = _own.size() != before;
     auto at =
         p.truncate_from.value_or(raft::log_index(_log.log->offsets().next_offset()));
     for (const auto& e : p.entries) {
-        if (e.type == raft::entry_type::configuration) {
-            auto config = raft::decode_configuration(e.data);
-            if (config) {
-                _configs.emplace_back(at, std::move(*config));
-                changed = true;
+        if (e.type != raft::entry_type::data) {
+            own_entry own{at, std::nullopt};
+            if (e.type == raft::entry_type::configuration) {
+                own.config = raft::decode_configuration(e.data);
             }
+            _own.push_back(std::move(own));
+            changed = true;
         }
         at = raft::log_index(at() + e.offsets);
     }
     if (!changed) {
         return true;
     }
-    auto saved = _state.save_configs(_settings.id, _configs);
+    auto saved = _state.save_own_entries(_settings.name, _own);
     if (!saved) {
-        fail(fmt::format("saving configurations: {}", saved.message()));
+        fail(fmt::format("saving Raft's entries: {}", saved.message()));
     }
     return saved.has_value();
 }
 
 void raft_group::write(raft::persist& p) {
     auto& disk = *_log.log;
-    if (!save_configs_of(p)) {
+    if (!save_own_entries_of(p)) {
         return;
     }
     if (p.truncate_from) {
@@ -203,6 +233,7 @@ void raft_group::write(raft::persist& p) {
                              truncated.message()));
             return;
         }
+        _translator.truncate(*p.truncate_from);
     }
     auto at = raft::log_index(disk.offsets().next_offset());
     for (auto& e : p.entries) {
@@ -211,7 +242,7 @@ void raft_group::write(raft::persist& p) {
             batch.emplace(std::move(it->second));
             _proposed.erase(it);
             batch->set_base_offset(at);
-            batch->set_partition_leader_epoch(e.term);
+            batch->set_partition_leader_epoch(epoch_of_term(e.term));
         } else {
             batch = batch_of(e, at);
         }
@@ -223,6 +254,9 @@ void raft_group::write(raft::persist& p) {
         if (!appended) {
             fail(fmt::format("appending at {}: {}", at, appended.message()));
             return;
+        }
+        if (e.type != raft::entry_type::data) {
+            _translator.add_gap(at, e.offsets);
         }
         at = raft::log_index(at() + e.offsets);
     }
@@ -270,24 +304,16 @@ void raft_group::read(const raft::read_entries& r) {
     } else if (!data) {
         // Below the log start (retention) or a failed read: nothing is
         // sent now; the core asks again.
-        log.debug("group {}: reading entries at {}: {}", _settings.id(), r.from,
+        log.debug("{}: reading entries at {}: {}", _settings.name, r.from,
                   data.message());
     }
     _core->read_done(r.token, first, std::move(entries));
 }
 
-void raft_group::on_commit(raft::log_index commit) {
+void raft_group::commit_moved(raft::log_index commit) {
     _log.cleanable_up_to = commit;
-    // Configurations before the last committed one are history.
-    auto last_committed = std::find_if(_configs.rbegin(), _configs.rend(),
-                                       [&](const auto& c) { return c.first <= commit; });
-    if (last_committed != _configs.rend()
-        && last_committed != std::prev(_configs.rend())) {
-        _configs.erase(_configs.begin(), std::prev(last_committed.base()));
-        auto saved = _state.save_configs(_settings.id, _configs);
-        if (!saved) {
-            fail(fmt::format("saving configurations: {}", saved.message()));
-        }
+    if (_commit_listener) {
+        _commit_listener();
     }
 }
 
@@ -367,8 +393,7 @@ raft_group::wait_commit(storage::append_result appended, raft::term_id term) {
 }
 
 void raft_group::fail(const std::string& why) {
-    log.error("group {}: {}; the group stops until its log is reopened", _settings.id(),
-              why);
+    log.error("{}: {}; the group stops until its log is reopened", _settings.name, why);
     _failed = true;
     _proposed.clear();
     settle_waiters();

@@ -3,12 +3,14 @@
 #include "base/result.h"
 #include "cluster/raft_state_store.h"
 #include "raft/consensus.h"
+#include "raft/offset_translator.h"
 #include "raft/outbox.h"
 #include "runtime/event.h"
 #include "runtime/gate.h"
 #include "runtime/smp.h"
 #include "storage/log_manager.h"
 
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -53,7 +55,9 @@ enum class replicate_ack { leader, majority };
 class raft_group {
 public:
     struct settings {
+        // The group on the wire, and its name in the state store.
         raft::group_id id;
+        std::string name;
         raft::node_id self;
         // The members the group was created with.
         raft::configuration initial;
@@ -68,6 +72,9 @@ public:
     raft_group(const raft_group&) = delete;
     raft_group& operator=(const raft_group&) = delete;
 
+    // A group whose only voter is this node leads at once; others wait for
+    // their election timeout.
+    void start();
     void tick();
     // A peer's message. An append whose entries are not valid batches (a
     // peer's garbage) is dropped whole, logged.
@@ -92,6 +99,17 @@ public:
     }
     bool failed() const { return _failed; }
     const raft::consensus& core() const { return *_core; }
+    // Where Raft's own entries sit in the log: Kafka offsets skip them.
+    const raft::offset_translator& translator() const { return _translator; }
+    const own_entries& own() const { return _own; }
+    // Called whenever the commit index moves (consumers may read further).
+    void on_commit(std::function<void()> listener) {
+        _commit_listener = std::move(listener);
+    }
+    // Called whenever the leader or the term this node knows changes.
+    void on_leadership(std::function<void()> listener) {
+        _leadership_listener = std::move(listener);
+    }
 
 private:
     struct waiter {
@@ -106,9 +124,10 @@ private:
     void write(raft::persist& p);
     void flush_then_report(uint64_t id);
     void read(const raft::read_entries& r);
-    void on_commit(raft::log_index commit);
-    bool save_configs_of(const raft::persist& p);
+    void commit_moved(raft::log_index commit);
+    bool save_own_entries_of(const raft::persist& p);
     void settle_waiters();
+    void report_leadership();
     runtime::awaitable<base::result<storage::append_result, replicate_errc>> wait_commit(
         storage::append_result appended, raft::term_id term);
     void fail(const std::string& why);
@@ -119,8 +138,13 @@ private:
     raft::outbox& _outbox;
     boost::asio::any_io_executor _shard;
     std::unique_ptr<raft::consensus> _core;
-    // The configuration entries of the log after `initial`, as saved.
-    raft_state_store::log_configs _configs;
+    // Raft's own entries in the log, as saved, and the translation they make.
+    own_entries _own;
+    raft::offset_translator _translator;
+    std::function<void()> _commit_listener;
+    std::function<void()> _leadership_listener;
+    raft::node_id _reported_leader{raft::no_node};
+    raft::term_id _reported_term{-1};
     // The leader's own batches between propose() and their write.
     std::map<raft::log_index, model::record_batch> _proposed;
     std::list<waiter> _waiters;

@@ -18,6 +18,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <algorithm>
@@ -173,22 +174,42 @@ public:
       , _txns(runtime::smp::instance().count())
       , _fetch_sessions(runtime::smp::instance().count())
       , _kafka(runtime::smp::instance().count()) {
-        // They outlive the shards' work: an append on one shard may post a
-        // wake-up to another until the shards stop.
+        // They outlive the shards' work: a commit on one shard may post a
+        // wake-up or a leader change to another until the shards stop.
         for (unsigned i = 0; i < runtime::smp::instance().count(); ++i) {
             _fetch_waiters.push_back(std::make_unique<kafka::fetch_waiters>());
+            _leaders.push_back(std::make_unique<cluster::leaders_table>());
         }
     }
 
     runtime::awaitable<void> start() {
-        co_await runtime::invoke_on_all([this](runtime::shard_id id) {
+        std::vector<kafka::fetch_waiters*> waiters;
+        for (auto& w : _fetch_waiters) {
+            waiters.push_back(w.get());
+        }
+        // Named: see CONTRIBUTING.md, "Coroutines".
+        auto open_partitions = runtime::invoke_on_all([this,
+                                                       waiters](runtime::shard_id id) {
             auto& s = _shards[id()];
             s = std::make_unique<shard_state>();
+            cluster::partition_manager::raft_settings raft{.self = _kafka_config.node_id};
             s->partitions = std::make_unique<cluster::partition_manager>(
                 runtime::smp::instance().context(id).get_executor(), _data_dir, _defaults,
-                _housekeeping);
+                _housekeeping, raft);
+            if (auto r = s->partitions->open(); !r) {
+                throw std::runtime_error("Raft state of shard " + std::to_string(id())
+                                         + ": " + r.message());
+            }
+            s->partitions->on_commit([waiters](const std::string& topic, int32_t p) {
+                kafka::wake_fetches(waiters, topic, p);
+            });
+            s->partitions->on_leadership([this](const std::string& topic, int32_t p,
+                                                cluster::leaders_table::leader l) {
+                publish_leader(topic, p, l);
+            });
             s->partitions->start();
         });
+        co_await std::move(open_partitions);
         auto replayed = co_await runtime::submit_to(
             runtime::shard_id(0), [this]() -> runtime::awaitable<storage::result<void>> {
                 _controller = std::make_unique<cluster::controller>(
@@ -205,10 +226,6 @@ public:
         for (auto& s : _shards) {
             partitions.push_back(s->partitions.get());
         }
-        std::vector<kafka::fetch_waiters*> waiters;
-        for (auto& w : _fetch_waiters) {
-            waiters.push_back(w.get());
-        }
         // Each shard's group coordinator, over the partitions it owns.
         auto start_groups = runtime::invoke_on_all([this](runtime::shard_id id) {
             _groups[id()] = std::make_unique<kafka::group::group_manager>(
@@ -223,7 +240,7 @@ public:
         }
         // Each shard's transaction coordinator, writing markers on every
         // shard and taking producer ids from the controller.
-        kafka::txn::marker_targets targets{partitions, groups, waiters};
+        kafka::txn::marker_targets targets{partitions, groups};
         auto start_txns = runtime::invoke_on_all([this, targets](runtime::shard_id id) {
             kafka::txn::txn_services services;
             auto* ctl = _controller.get();
@@ -256,6 +273,7 @@ public:
                 std::random_device{}());
             auto b = _settings;
             b.topics = &_shards[id()]->topics;
+            b.leaders = _leaders[id()].get();
             b.partitions = partitions;
             b.controller = _controller.get();
             b.memory = _memory[id()].get();
@@ -327,6 +345,17 @@ public:
     }
 
 private:
+    // A partition's new leader, told to every shard's table in the order
+    // its owner saw them.
+    void publish_leader(const std::string& topic, int32_t p,
+                        cluster::leaders_table::leader l) {
+        for (unsigned i = 0; i < _leaders.size(); ++i) {
+            auto* table = _leaders[i].get();
+            boost::asio::post(runtime::smp::instance().context(runtime::shard_id(i)),
+                              [table, topic, p, l] { table->set(topic, p, l); });
+        }
+    }
+
     // A committed metadata command, applied on every shard in turn.
     runtime::awaitable<void> apply_everywhere(const cluster::topic_command& cmd) {
         unsigned count = runtime::smp::instance().count();
@@ -350,6 +379,15 @@ private:
                     }
                 }
             });
+        // The leaders the new partitions elected reached every shard's
+        // table before this pass (posted earlier, run first), so a
+        // Metadata request after the command finds them.
+        auto barrier = runtime::invoke_on_all([this, &cmd](runtime::shard_id id) {
+            if (const auto* del = std::get_if<cluster::delete_topic_cmd>(&cmd)) {
+                _leaders[id()]->remove_topic(del->name);
+            }
+        });
+        co_await std::move(barrier);
     }
 
     static std::string topic_name(const cluster::create_topic_cmd& c) {
@@ -384,6 +422,7 @@ private:
     std::unique_ptr<cluster::controller> _controller;
     std::vector<std::unique_ptr<kafka::fetch_session_cache>> _fetch_sessions;
     std::vector<std::unique_ptr<kafka::fetch_waiters>> _fetch_waiters;
+    std::vector<std::unique_ptr<cluster::leaders_table>> _leaders;
     std::vector<std::unique_ptr<kafka::server>> _kafka;
 };
 
@@ -424,6 +463,12 @@ int run(const config::property_set& cfg) {
     }
     runtime::smp shards({.count = static_cast<unsigned>(cfg.get(props::smp)),
                          .pin = cfg.get(props::pin_shards)});
+    if (auto r =
+            cluster::partition_manager::prepare_raft_state(dir->path(), shards.count());
+        !r) {
+        log.error("Raft state in {}: {}", dir->path(), r.message());
+        return 1;
+    }
     services svc(kafka_config(cfg, *dir), backend_settings(cfg), dir->path(),
                  log_defaults(cfg), fetch_session_limits(cfg),
                  static_cast<size_t>(cfg.get(props::queued_max_request_bytes))

@@ -39,6 +39,12 @@ consensus::consensus(node_id self, durable_state state, options opts)
     vassert(_opts.election_timeout_ticks > _opts.heartbeat_ticks,
             "election timeout {} must exceed the heartbeat interval {}",
             _opts.election_timeout_ticks, _opts.heartbeat_ticks);
+    // A term below the log's last one means the saved term was lost (a
+    // node's term never falls behind its log): take the log's, with no vote.
+    if (_term < _log.last_term()) {
+        _term = _log.last_term();
+        _voted_for = no_node;
+    }
     // What the driver loaded is on disk.
     _flushed = _log.last_index();
     reset_election_timer();
@@ -91,6 +97,12 @@ std::vector<effect> consensus::take_effects() {
 }
 
 // --- time -------------------------------------------------------------
+
+void consensus::campaign() {
+    if (_role != role::leader && may_campaign()) {
+        start_pre_vote();
+    }
+}
 
 void consensus::tick() {
     if (_role != role::leader) {

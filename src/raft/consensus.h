@@ -54,6 +54,10 @@ public:
     consensus(node_id self, durable_state state, options opts);
 
     void tick();
+    // Starts a pre-vote now rather than at the election timeout: a lone
+    // voter leads at once (a partition of one replica is writable as soon
+    // as it opens).
+    void campaign();
     void receive(const envelope& in);
     // The driver's completions.
     void persisted(uint64_t id);

@@ -86,7 +86,9 @@ class BusyClient:
         return time.monotonic() - start
 
     def fetch(self, offset: int) -> list[kw.Record]:
-        resp = self.conn.call(kw.FETCH, 12, {"topics": [{"topic": TOPIC, "partitions": [
+        # A long poll: an acks=1 batch is readable once it commits (flushed).
+        resp = self.conn.call(kw.FETCH, 12, {"max_wait_ms": 5000, "min_bytes": 1,
+                                             "topics": [{"topic": TOPIC, "partitions": [
             {"partition": 0, "fetch_offset": offset, "partition_max_bytes": 1 << 20}]}]})
         p = resp["responses"][0]["partitions"][0]
         assert p["error_code"] == kw.NONE, p

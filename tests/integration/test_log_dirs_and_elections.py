@@ -52,9 +52,33 @@ def data_dir_of(broker) -> Path:
 
 
 def bytes_on_disk(broker, topic: str, partition: int) -> int:
-    """What the partition's segment files (.log) hold, as the broker's data dir shows."""
+    """What the partition's segment files (.log) hold, less Raft's own entries.
+
+    As the broker's data dir shows: every batch of the segment files, walked
+    by its length field, but the non-transactional control batches (a Raft
+    leader's first entry, a configuration) that Kafka's logs never hold and
+    DescribeLogDirs leaves out. Transaction markers are transactional and count.
+    """
     d = data_dir_of(broker) / "kafka" / f"{topic}-{partition}"
-    return sum(f.stat().st_size for f in d.iterdir() if f.suffix == ".log")
+    total = 0
+    for f in sorted(d.iterdir()):
+        if f.suffix != ".log":
+            continue
+        data = f.read_bytes()
+        pos = 0
+        while pos + 23 <= len(data):
+            length = 12 + int.from_bytes(data[pos + 8:pos + 12], "big")
+            attributes = int.from_bytes(data[pos + 21:pos + 23], "big")
+            raft_own = attributes & 0x20 and not attributes & 0x10
+            total += 0 if raft_own else length
+            pos += length
+    return total
+
+
+def raft_bytes_on_disk(broker, topic: str, partition: int) -> int:
+    d = data_dir_of(broker) / "kafka" / f"{topic}-{partition}"
+    raw = sum(f.stat().st_size for f in d.iterdir() if f.suffix == ".log")
+    return raw - bytes_on_disk(broker, topic, partition)
 
 
 def single_dir(resp: kw.DescribeLogDirsResponse, version: int) -> kw.LogDirResult:
@@ -82,6 +106,9 @@ def test_describe_log_dirs_sizes_grow_by_what_was_produced_on_every_shard(launch
     assert before.log_dir == str(data_dir_of(broker))
     assert before.sizes() == {("sized", 0): 0, ("sized", 1): 0, ("sized", 2): 0,
                               ("sized", 3): 0, ("other", 0): 0}
+    # Each partition's log does hold its leader's first entry, which Kafka
+    # offsets and sizes leave out.
+    assert all(raft_bytes_on_disk(broker, t, p) > 0 for t, p in before.sizes())
 
     payload = {0: 20, 1: 5, 3: 1}  # partition -> records of 1,000 bytes
     for partition, count in payload.items():

@@ -53,6 +53,7 @@ runtime::awaitable<bool> eventually(std::function<bool()> done,
 // A stored batch as the test compares them across replicas.
 struct stored {
     int64_t base;
+    // Its Raft term: the batch's leader epoch plus one.
     int64_t term;
     raft::entry_type type;
     std::string bytes;
@@ -93,7 +94,7 @@ public:
         auto kv = storage::kvstore::open(n.fs, "/kvstore", {});
         n.kv = std::move(kv).value();
         n.state = std::make_unique<raft_state_store>(*n.kv);
-        raft_group::settings s{group, raft::node_id(i), _config, {}, 1 << 20};
+        raft_group::settings s{group, "topic-0", raft::node_id(i), _config, {}, 1 << 20};
         s.options.seed = static_cast<uint64_t>(i) + 11;
         n.group =
             std::make_unique<raft_group>(s, *n.log, *n.state, n.box, _io.get_executor());
@@ -176,7 +177,7 @@ public:
         }
         model::batch_walker walker(std::move(read->data));
         for (auto b = walker.next(); b && *b; b = walker.next()) {
-            out.push_back({(*b)->base_offset()(), (*b)->leader_epoch()(),
+            out.push_back({(*b)->base_offset()(), term_of_epoch((*b)->leader_epoch())(),
                            entry_of(**b).type, (*b)->data().to_string()});
         }
         return out;
@@ -279,6 +280,10 @@ TEST(raft_group, replicas_store_the_same_batches_and_raft_entries_as_control_bat
         }
         for (int i = 0; i < 3; ++i) {
             EXPECT_EQ(h.contents(i), leader_log) << "node " << i;
+            // Kafka offsets skip the leader's entry: 20 batches of 3 records.
+            const auto& t = h.nodes[i]->group->translator();
+            EXPECT_EQ(t.to_kafka(h.nodes[i]->group->high_watermark()), 60);
+            EXPECT_EQ(t.to_raw(0), raft::log_index(1));
         }
     });
 }
@@ -308,6 +313,8 @@ TEST(raft_group, a_restarted_follower_keeps_its_term_and_log_and_catches_up) {
         EXPECT_EQ(h.nodes[f]->group->term(), term);
         EXPECT_EQ(h.nodes[f]->group->core().last_index(), raft::log_index(15));
         EXPECT_EQ(h.nodes[f]->group->core().log().term_at(raft::log_index(15)), term);
+        // Raft's own entries known again without reading the log.
+        EXPECT_EQ(h.nodes[f]->group->translator().gaps_before(raft::log_index(16)), 1);
         EXPECT_TRUE(co_await eventually([&] { return h.contents(f) == h.contents(*l); }));
         EXPECT_EQ(h.contents(f).size(), 11u);
     });
@@ -357,10 +364,16 @@ TEST(raft_group, a_deposed_leaders_uncommitted_batches_give_way_to_the_new_leade
         EXPECT_EQ(stuck->code(), replicate_errc::not_leader);
         // Batch 0 and the new leader's two stayed; the deposed leader's did not.
         int data = 0;
+        int own = 0;
         for (const auto& b : h.contents(*old)) {
             data += b.type == raft::entry_type::data ? 1 : 0;
+            own += b.type == raft::entry_type::data ? 0 : 1;
         }
         EXPECT_EQ(data, 3);
+        // Two leaders' first entries, known to the deposed leader's translator.
+        EXPECT_EQ(own, 2);
+        auto end = raft::log_index(h.nodes[*old]->group->core().last_index()() + 1);
+        EXPECT_EQ(h.nodes[*old]->group->translator().gaps_before(end), 2);
     });
 }
 

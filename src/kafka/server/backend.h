@@ -13,6 +13,7 @@ class memory_budget;
 
 namespace cluster {
 class controller;
+class leaders_table;
 class partition_manager;
 class topic_table;
 } // namespace cluster
@@ -36,6 +37,8 @@ class fetch_waiters;
 // broker-level settings the handlers apply.
 struct backend {
     const cluster::topic_table* topics{nullptr};
+    // This shard's copy of who leads each partition, and in which term.
+    const cluster::leaders_table* leaders{nullptr};
     // Indexed by shard id; each is touched only on its own shard.
     std::vector<cluster::partition_manager*> partitions;
     // Lives on shard 0; called there only.

@@ -45,8 +45,7 @@ void replay_batch(const model::record_batch& batch, const record_fn& on_record,
 
 } // namespace
 
-runtime::awaitable<error_code> append_records(storage::log_manager::managed& m,
-                                              std::string what,
+runtime::awaitable<error_code> append_records(cluster::partition& p, std::string what,
                                               std::vector<record_bytes> records,
                                               batch_producer producer) {
     model::record_batch_builder builder;
@@ -64,19 +63,20 @@ runtime::awaitable<error_code> append_records(storage::log_manager::managed& m,
         r.timestamp = now;
         builder.add_record(r);
     }
-    auto batch = builder.build();
-    auto appended = co_await m.flusher->append(batch, model::term_id(0));
+    // Acknowledged once committed, like acks=all.
+    auto task = p.replicate(builder.build(), cluster::replicate_ack::majority);
+    auto appended = co_await std::move(task);
     if (!appended) {
         log.warn("{}: append failed: {}", what, appended.message());
-        auto code = handlers::to_error_code(appended.code());
-        co_return code == error_code::kafka_storage_error
-            ? error_code::coordinator_not_available
-            : code;
-    }
-    // Acknowledged once on disk, like acks=all.
-    auto flushed = co_await m.flusher->flush();
-    if (!flushed) {
-        co_return error_code::coordinator_not_available;
+        switch (appended.code()) {
+            case cluster::replicate_errc::not_leader:
+            case cluster::replicate_errc::shutting_down:
+                co_return error_code::not_coordinator;
+            case cluster::replicate_errc::storage_error:
+                co_return error_code::coordinator_not_available;
+            default:
+                co_return handlers::to_error_code(appended.code());
+        }
     }
     co_return error_code::none;
 }

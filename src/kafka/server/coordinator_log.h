@@ -3,7 +3,7 @@
 #include "kafka/protocol/error_code.h"
 #include "model/record_batch.h"
 #include "runtime/smp.h"
-#include "storage/log_manager.h"
+#include "storage/disk_log.h"
 
 #include <cstdint>
 #include <functional>
@@ -16,6 +16,10 @@
 // What the coordinators (groups, transactions) share about their logs:
 // records written as one batch and acknowledged once on disk, and a replay
 // of every record in log order.
+
+namespace cluster {
+class partition;
+} // namespace cluster
 
 namespace kafka {
 
@@ -30,10 +34,11 @@ struct batch_producer {
     bool transactional{false};
 };
 
-// Appends and flushes; COORDINATOR_NOT_AVAILABLE when the log cannot take
-// it (`what` names the log in the warning), or the producer's error.
-runtime::awaitable<error_code> append_records(storage::log_manager::managed& m,
-                                              std::string what,
+// Appends and waits for the batch to commit; NOT_COORDINATOR when this
+// node no longer leads the partition, COORDINATOR_NOT_AVAILABLE when the
+// log cannot take it (`what` names the log in the warning), or the
+// producer's error.
+runtime::awaitable<error_code> append_records(cluster::partition& p, std::string what,
                                               std::vector<record_bytes> records,
                                               batch_producer producer = {});
 

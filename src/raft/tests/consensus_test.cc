@@ -66,6 +66,30 @@ TEST(consensus, a_single_voter_elects_itself_and_commits_what_it_flushed) {
     EXPECT_EQ(c.commit_index(), log_index(1));
 }
 
+TEST(consensus, a_lone_voter_campaigns_at_once_when_asked) {
+    consensus c(node_id(0), state_of({node_id(0)}), options{});
+    c.campaign();
+    EXPECT_EQ(c.current_role(), role::leader);
+    EXPECT_EQ(c.term(), term_id(1));
+    // Of three voters, asking starts a pre-vote only: no term is raised.
+    consensus d(node_id(0), state_of(three()), options{});
+    d.campaign();
+    EXPECT_EQ(d.current_role(), role::pre_candidate);
+    EXPECT_EQ(d.term(), term_id(0));
+}
+
+TEST(consensus, a_term_lost_behind_the_log_is_raised_to_the_logs_last) {
+    auto state = state_of({node_id(0)});
+    state.term = term_id(1);
+    state.voted_for = node_id(0);
+    state.log.append(term_id(4), 3);
+    consensus c(node_id(0), std::move(state), options{});
+    EXPECT_EQ(c.term(), term_id(4));
+    c.campaign();
+    EXPECT_EQ(c.term(), term_id(5));
+    EXPECT_EQ(c.current_role(), role::leader);
+}
+
 TEST(consensus, a_pre_vote_raises_no_term_until_a_majority_would_vote) {
     consensus c(node_id(0), state_of(three()), options{});
     tick_until_election(c);

@@ -186,7 +186,7 @@ error_code group_manager::replay(int32_t partition) {
     }
     auto what = fmt::format("__consumer_offsets-{}", partition);
     auto records = replay_records(
-        *m->log, what,
+        m->log(), what,
         [&](const model::record_batch_header& h, const auto& key, const auto& value) {
             if (auto rec = decode_record(key, value)) {
                 apply(partition, *rec, h);

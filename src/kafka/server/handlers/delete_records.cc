@@ -21,17 +21,19 @@ struct deleted {
     int64_t low_watermark{-1};
 };
 
-deleted delete_before(storage::disk_log& log, int64_t offset) {
-    auto o = log.offsets();
-    // A single node's high watermark is its log end.
-    int64_t target = offset == to_high_watermark ? o.next_offset() : offset;
-    if (target < 0 || target > o.next_offset()) {
-        return {error_code::offset_out_of_range, o.log_start()};
+deleted delete_before(cluster::partition& p, int64_t offset) {
+    int64_t high_watermark = p.high_watermark();
+    int64_t target = offset == to_high_watermark ? high_watermark : offset;
+    if (target < 0 || target > high_watermark) {
+        return {error_code::offset_out_of_range, p.log_start()};
     }
-    if (auto r = log.prefix_truncate(model::offset(target)); !r) {
-        return {to_error_code(r.code()), log.offsets().log_start()};
+    if (target <= p.log_start()) {
+        return {error_code::none, p.log_start()};
     }
-    return {error_code::none, log.offsets().log_start()};
+    if (auto r = p.prefix_truncate(target); !r) {
+        return {to_error_code(r.code()), p.log_start()};
+    }
+    return {error_code::none, p.log_start()};
 }
 
 } // namespace
@@ -69,13 +71,12 @@ result delete_records(request_context& ctx) {
                 continue;
             }
             int64_t offset = p.offset;
-            auto task =
-                on_partition(ctx.node, t.name, p.partition_index,
-                             [offset](storage::log_manager::managed* m) {
-                                 return m == nullptr
-                                     ? deleted{error_code::unknown_topic_or_partition}
-                                     : delete_before(*m->log, offset);
-                             });
+            auto task = on_partition(
+                ctx.node, t.name, p.partition_index, [offset](cluster::partition* part) {
+                    return part == nullptr
+                        ? deleted{error_code::unknown_topic_or_partition}
+                        : delete_before(*part, offset);
+                });
             auto result = co_await std::move(task);
             out.error_code = static_cast<int16_t>(result.error);
             out.low_watermark = result.low_watermark;

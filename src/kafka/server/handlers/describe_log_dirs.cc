@@ -93,14 +93,13 @@ result describe_log_dirs(request_context& ctx) {
     }
     auto partitions = partitions_to_describe(*ctx.node.topics, request->topics);
     // Null where the owner has not opened the partition (yet, or anymore).
-    auto sizing =
-        on_partitions(ctx.node, partitions,
-                      [](storage::log_manager::managed* m) -> std::optional<int64_t> {
-                          if (m == nullptr) {
-                              return std::nullopt;
-                          }
-                          return static_cast<int64_t>(m->log->offsets().size_bytes);
-                      });
+    auto sizing = on_partitions(ctx.node, partitions,
+                                [](cluster::partition* part) -> std::optional<int64_t> {
+                                    if (part == nullptr) {
+                                        return std::nullopt;
+                                    }
+                                    return static_cast<int64_t>(part->size_bytes());
+                                });
     auto sizes = co_await std::move(sizing);
     for (size_t i = 0; i < partitions.size(); ++i) {
         if (!sizes[i]) {

@@ -13,12 +13,12 @@ using partition_out = protocol::describe_producers_response::partition_response;
 using producer_out = protocol::describe_producers_response::producer_state;
 
 // The producers a partition knows, as DescribeProducers shows them.
-std::optional<std::vector<producer_out>> producers_of(storage::log_manager::managed* m) {
-    if (m == nullptr) {
+std::optional<std::vector<producer_out>> producers_of(cluster::partition* part) {
+    if (part == nullptr) {
         return std::nullopt;
     }
     std::vector<producer_out> out;
-    for (const auto& [id, e] : m->log->producers().producers()) {
+    for (const auto& [id, e] : part->log().producers().producers()) {
         auto& p = out.emplace_back();
         p.producer_id = id;
         p.producer_epoch = e.epoch;
@@ -26,7 +26,7 @@ std::optional<std::vector<producer_out>> producers_of(storage::log_manager::mana
         p.last_timestamp = e.last_timestamp;
         p.coordinator_epoch = e.coordinator_epoch;
         p.current_txn_start_offset =
-            e.transaction_first_offset ? (*e.transaction_first_offset)() : -1;
+            e.transaction_first_offset ? part->to_kafka(*e.transaction_first_offset) : -1;
     }
     return out;
 }

@@ -66,39 +66,39 @@ bool compression_allowed(const backend& node, const cluster::topic_metadata& top
     return topic_value(node, topic, config::properties::compression_type) != "zstd";
 }
 
-read_outcome read_one(storage::log_manager::managed* m, const read_job& job,
-                      size_t budget, bool at_least_one) {
-    if (m == nullptr) {
+read_outcome read_one(cluster::partition* p, const read_job& job, size_t budget,
+                      bool at_least_one) {
+    if (p == nullptr) {
         return {error_code::unknown_topic_or_partition};
     }
-    auto& log = *m->log;
-    auto o = log.offsets();
-    // A single node's high watermark is its log end: every append is
-    // "replicated" once it is in the log.
-    int64_t stable = log.last_stable_offset()();
-    read_outcome r{error_code::none, o.next_offset(), stable, o.log_start()};
-    if (job.offset < o.log_start() || job.offset > o.next_offset()) {
+    int64_t high_watermark = p->high_watermark();
+    int64_t stable = p->last_stable_offset();
+    int64_t log_start = p->log_start();
+    read_outcome r{error_code::none, high_watermark, stable, log_start};
+    // Past the high watermark up to the log end is there but not
+    // committed: a follower's fetch of it waits, a consumer's too.
+    if (job.offset < log_start || job.offset > p->log_end()) {
         r.error = error_code::offset_out_of_range;
         return r;
     }
     bool committed_only = job.isolation == read_committed;
-    int64_t end = committed_only ? stable : o.next_offset();
+    int64_t end = committed_only ? stable : high_watermark;
     if (job.offset >= end) {
         return r;
     }
     auto limit = std::min(budget, static_cast<size_t>(std::max(job.max_bytes, 0)));
-    auto data =
-        log.read(model::offset(job.offset), limit, model::offset(end - 1), at_least_one);
+    auto data = p->read(job.offset, limit, end - 1, at_least_one);
     if (!data) {
         r.error = to_error_code(data.code());
         return r;
     }
     if (committed_only && !data->data.empty()) {
         auto& aborted = r.aborted.emplace();
-        for (const auto& a : log.producers().aborted_between(model::offset(job.offset),
-                                                             data->last_offset)) {
-            aborted.push_back(
-                {.producer_id = a.producer_id, .first_offset = a.first_offset()});
+        auto raw_last = p->to_raw(data->last_offset());
+        for (const auto& a :
+             p->log().producers().aborted_between(p->to_raw(job.offset), raw_last)) {
+            aborted.push_back({.producer_id = a.producer_id,
+                               .first_offset = p->to_kafka(a.first_offset)});
         }
     }
     r.records = std::move(data->data);
@@ -216,7 +216,9 @@ private:
                               : error_code::unknown_topic_or_partition);
                 continue;
             }
-            if (auto e = check_leader_epoch(p.current_leader_epoch);
+            if (auto e = check_leader_epoch(
+                    p.current_leader_epoch,
+                    leader_epoch_of(_ctx.node, meta->name, p.partition));
                 e != error_code::none) {
                 set_error(out, e);
                 continue;

@@ -20,28 +20,49 @@ struct lookup {
     error_code error{error_code::none};
     int64_t timestamp{-1};
     int64_t offset{-1};
+    int32_t leader_epoch{-1};
 };
 
 // ListOffsets' isolation_level 1: the latest offset is the last stable one.
 constexpr int8_t read_committed = 1;
 
-lookup find_offset(storage::disk_log& log, int64_t timestamp, int8_t isolation) {
-    auto o = log.offsets();
+// The leader epoch of the batch holding Kafka offset `offset` (of the last
+// batch, for the log end), as Kafka answers ListOffsets; -1 for none.
+int32_t epoch_at(const cluster::partition& p, int64_t offset) {
+    if (offset < 0) {
+        return -1;
+    }
+    auto raw = p.to_raw(offset);
+    int32_t epoch = -1;
+    for (const auto& e : p.log().epochs().entries()) {
+        if (e.start > raw) {
+            break;
+        }
+        epoch = static_cast<int32_t>(e.epoch());
+    }
+    return epoch;
+}
+
+lookup find_offset(cluster::partition& p, int64_t timestamp, int8_t isolation) {
+    auto with_epoch = [&](lookup l) {
+        l.leader_epoch = epoch_at(p, l.offset);
+        return l;
+    };
     switch (timestamp) {
         case latest:
-            return {error_code::none, -1,
-                    isolation == read_committed ? log.last_stable_offset()()
-                                                : o.next_offset()};
+            return with_epoch({error_code::none, -1,
+                               isolation == read_committed ? p.last_stable_offset()
+                                                           : p.high_watermark()});
         case earliest:
         case earliest_local:
-            return {error_code::none, -1, o.log_start()};
+            return with_epoch({error_code::none, -1, p.log_start()});
         case latest_tiered:
             // Nothing is tiered yet.
             return {error_code::none, -1, -1};
         case max_timestamp: {
             // KIP-734: the first record carrying the largest timestamp; the
             // index knows its batch, the timequery finds the record in it.
-            auto m = log.max_timestamp();
+            auto m = p.max_timestamp();
             if (!m) {
                 return {error_code::none, -1, -1};
             }
@@ -54,14 +75,17 @@ lookup find_offset(storage::disk_log& log, int64_t timestamp, int8_t isolation) 
             }
             break;
     }
-    auto found = log.timequery(timestamp);
+    auto found = p.timequery(timestamp);
     if (!found) {
         return {to_error_code(found.code())};
     }
-    if (!*found) {
-        return {error_code::none, -1, -1}; // no record that recent
+    // As Kafka: only what the isolation level lets a consumer read.
+    auto readable =
+        isolation == read_committed ? p.last_stable_offset() : p.high_watermark();
+    if (!*found || (*found)->offset() >= readable) {
+        return {error_code::none, -1, -1}; // no readable record that recent
     }
-    return {error_code::none, (*found)->timestamp, (*found)->offset()};
+    return with_epoch({error_code::none, (*found)->timestamp, (*found)->offset()});
 }
 
 } // namespace
@@ -88,16 +112,16 @@ result list_offsets(request_context& ctx) {
             int8_t isolation = request->isolation_level;
             auto task =
                 on_partition(ctx.node, t.name, p.partition_index,
-                             [ts, isolation](storage::log_manager::managed* m) {
-                                 return m == nullptr
+                             [ts, isolation](cluster::partition* part) {
+                                 return part == nullptr
                                      ? lookup{error_code::unknown_topic_or_partition}
-                                     : find_offset(*m->log, ts, isolation);
+                                     : find_offset(*part, ts, isolation);
                              });
             auto found = co_await std::move(task);
             out.error_code = static_cast<int16_t>(found.error);
             out.timestamp = found.timestamp;
             out.offset = found.offset;
-            out.leader_epoch = single_node_leader_epoch;
+            out.leader_epoch = found.leader_epoch;
             if (ctx.version() == 0 && found.offset >= 0) {
                 out.old_style_offsets.push_back(found.offset);
             }

@@ -10,14 +10,15 @@
 namespace kafka::handlers {
 namespace {
 
-protocol::metadata_response::topic describe(const cluster::topic_metadata& t,
+protocol::metadata_response::topic describe(const backend& node,
+                                            const cluster::topic_metadata& t,
                                             int32_t node_id) {
     protocol::metadata_response::topic out;
     out.name = t.name;
     out.topic_id = t.id;
     out.is_internal = is_internal_topic(t.name);
     for (int32_t p = 0; p < t.partitions; ++p) {
-        describe_leadership(out.partitions.emplace_back(), p, node_id);
+        describe_leadership(node, out.partitions.emplace_back(), t.name, p, node_id);
     }
     return out;
 }
@@ -41,7 +42,7 @@ result metadata(request_context& ctx) {
     bool all = !request->topics || (ctx.version() == 0 && request->topics->empty());
     if (all) {
         for (const auto& [name, t] : topics.topics()) {
-            response.topics.push_back(describe(t, cfg.node_id()));
+            response.topics.push_back(describe(ctx.node, t, cfg.node_id()));
         }
         co_return encode_response(response, ctx.version());
     }
@@ -87,7 +88,7 @@ result metadata(request_context& ctx) {
             response.topics.push_back(std::move(out));
             continue;
         }
-        response.topics.push_back(describe(*t, cfg.node_id()));
+        response.topics.push_back(describe(ctx.node, *t, cfg.node_id()));
     }
     co_return encode_response(response, ctx.version());
 }

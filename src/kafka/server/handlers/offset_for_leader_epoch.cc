@@ -35,21 +35,20 @@ result offset_for_leader_epoch(request_context& ctx) {
                     static_cast<int16_t>(error_code::unknown_topic_or_partition);
                 continue;
             }
-            if (auto e = check_leader_epoch(p.current_leader_epoch);
+            if (auto e =
+                    check_leader_epoch(p.current_leader_epoch,
+                                       leader_epoch_of(ctx.node, t.topic, p.partition));
                 e != error_code::none) {
                 out.error_code = static_cast<int16_t>(e);
                 continue;
             }
             int32_t wanted = p.leader_epoch;
             auto task = on_partition(
-                ctx.node, t.topic, p.partition,
-                [wanted](storage::log_manager::managed* m) {
-                    if (m == nullptr) {
+                ctx.node, t.topic, p.partition, [wanted](cluster::partition* part) {
+                    if (part == nullptr) {
                         return epoch_end{error_code::unknown_topic_or_partition};
                     }
-                    auto& log = *m->log;
-                    auto found = log.epochs().end_offset_for(model::term_id(wanted),
-                                                             log.offsets().next_offset);
+                    auto found = part->end_offset_for(model::term_id(wanted));
                     if (!found) {
                         return epoch_end{};
                     }

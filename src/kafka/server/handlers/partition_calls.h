@@ -18,6 +18,23 @@
 
 namespace kafka::handlers {
 
+inline error_code to_error_code(cluster::replicate_errc e) {
+    switch (e) {
+        case cluster::replicate_errc::not_leader:
+        case cluster::replicate_errc::shutting_down:
+            return error_code::not_leader_or_follower;
+        case cluster::replicate_errc::out_of_order_sequence:
+            return error_code::out_of_order_sequence_number;
+        case cluster::replicate_errc::invalid_producer_epoch:
+            return error_code::invalid_producer_epoch;
+        case cluster::replicate_errc::invalid_txn_state:
+            return error_code::invalid_txn_state;
+        case cluster::replicate_errc::storage_error:
+            break;
+    }
+    return error_code::kafka_storage_error;
+}
+
 inline error_code to_error_code(storage::errc e) {
     switch (e) {
         case storage::errc::offset_out_of_range:
@@ -35,7 +52,7 @@ inline error_code to_error_code(storage::errc e) {
     }
 }
 
-// Runs fn(managed*) on the shard that owns topic/partition; managed* is
+// Runs fn(partition*) on the shard that owns topic/partition; partition* is
 // null when that shard has no such partition (a topic deleted meanwhile).
 template<typename F>
 auto on_partition(backend& node, std::string topic, int32_t partition, F fn) {
@@ -56,7 +73,7 @@ struct partition_ref {
 };
 
 template<typename F>
-using partition_result_t = std::invoke_result_t<F&, storage::log_manager::managed*>;
+using partition_result_t = std::invoke_result_t<F&, cluster::partition*>;
 
 namespace detail {
 // One shard's share of on_partitions: fn on each of `share` (the indexes
@@ -86,10 +103,10 @@ runtime::awaitable<void> run_share(cluster::partition_manager* manager,
 
 using runtime::when_all;
 
-// Runs fn(managed*) (synchronous, copyable) for each of `partitions` on the
+// Runs fn(partition*) (synchronous, copyable) for each of `partitions` on the
 // shard that owns it: one call per shard with that shard's share, the
 // shards side by side. Gives back fn's results in the order of
-// `partitions`; managed* is null where the owner has no such partition.
+// `partitions`; partition* is null where the owner has no such partition.
 template<typename F>
 runtime::awaitable<std::vector<partition_result_t<F>>> on_partitions(
     backend& node, std::vector<partition_ref> partitions, F fn) {

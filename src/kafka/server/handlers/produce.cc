@@ -327,35 +327,27 @@ runtime::awaitable<void> produce_partition(
         answer_refusal(out, {error_code::transactional_id_authorization_failed});
         co_return;
     }
-    bool wait_for_flush = acks == -1;
+    auto ack =
+        acks == -1 ? cluster::replicate_ack::majority : cluster::replicate_ack::leader;
     auto attempt = [&](bool verified) {
-        auto append = [batch = batch.share(), wait_for_flush,
-                       waiters = &node.waiting_fetches, topic, partition = in.index,
-                       verified](storage::log_manager::managed* m) mutable
-            -> runtime::awaitable<appended> {
-            if (m == nullptr) {
+        // Consumers see the batch once it commits (the partition's commit
+        // listener wakes them).
+        auto append = [batch = batch.share(), ack, verified](
+                          cluster::partition* p) mutable -> runtime::awaitable<appended> {
+            if (p == nullptr) {
                 co_return appended{error_code::unknown_topic_or_partition};
             }
             if (batch.header().is_transactional() && !verified
-                && !open_here(*m->log, batch.header())) {
+                && !open_here(p->log(), batch.header())) {
                 co_return appended{.needs_verification = true};
             }
-            auto r = co_await m->flusher->append(batch, model::term_id(0));
+            auto task = p->replicate(std::move(batch), ack);
+            auto r = co_await std::move(task);
             if (!r) {
                 co_return appended{to_error_code(r.code())};
             }
-            if (!r->duplicate) {
-                // Consumers read up to the log end, so they may see it now.
-                wake_fetches(*waiters, topic, partition);
-            }
-            if (wait_for_flush) {
-                // acks=all on a single node: acknowledged once on disk.
-                if (auto f = co_await m->flusher->flush(); !f) {
-                    co_return appended{to_error_code(f.code())};
-                }
-            }
             appended out{.base_offset = r->base_offset(),
-                         .log_start_offset = m->log->offsets().log_start()};
+                         .log_start_offset = p->log_start()};
             if (r->duplicate) {
                 out.duplicate_timestamp = r->duplicate_timestamp;
             }

@@ -1,7 +1,6 @@
 #include "kafka/server/txn/markers.h"
 
 #include "cluster/partition_manager.h"
-#include "kafka/server/fetch_waiters.h"
 #include "kafka/server/group/group_manager.h"
 #include "kafka/server/handlers/partition_calls.h"
 #include "model/record_batch_builder.h"
@@ -34,28 +33,22 @@ model::record_batch marker_batch(int64_t producer_id, int16_t epoch, bool commit
 // On the partition's shard.
 runtime::awaitable<error_code> write_here(cluster::partition_manager* partitions,
                                           group::group_manager* groups,
-                                          std::vector<fetch_waiters*> waiters,
                                           topic_partition tp, int64_t producer_id,
                                           int16_t epoch, bool commit) {
     auto* m = partitions->get(tp.first, tp.second);
     if (m == nullptr) {
         co_return error_code::none;
     }
-    auto batch = marker_batch(producer_id, epoch, commit);
-    auto appended = co_await m->flusher->append(batch, model::term_id(0));
+    // Kafka writes markers with acks=all and completes the transaction's
+    // offsets once they are replicated: so does this, once it commits.
+    auto task = m->replicate(marker_batch(producer_id, epoch, commit),
+                             cluster::replicate_ack::majority);
+    auto appended = co_await std::move(task);
     if (!appended) {
         co_return handlers::to_error_code(appended.code());
     }
-    // The outcome is durable already (the coordinator's prepare record):
-    // it shows as soon as the marker is in the log, as in Kafka, not a
-    // flush later. The flush still comes before the complete record.
     if (tp.first == group::offsets_topic) {
         groups->complete_txn(producer_id, commit);
-    }
-    wake_fetches(waiters, tp.first, tp.second);
-    auto flushed = co_await m->flusher->flush();
-    if (!flushed) {
-        co_return handlers::to_error_code(flushed.code());
     }
     co_return error_code::none;
 }
@@ -69,9 +62,8 @@ runtime::awaitable<error_code> write_marker(const marker_targets& targets,
     auto owner = cluster::partition_manager::owner(tp.first, tp.second, shards);
     auto* partitions = targets.partitions[owner()];
     auto* groups = targets.groups[owner()];
-    auto waiters = targets.waiters;
     auto task = runtime::submit_to(owner, [=]() {
-        return write_here(partitions, groups, waiters, tp, producer_id, epoch, commit);
+        return write_here(partitions, groups, tp, producer_id, epoch, commit);
     });
     co_return co_await std::move(task);
 }

@@ -12,19 +12,18 @@ class partition_manager;
 
 namespace kafka {
 
-class fetch_waiters;
 namespace group {
 class group_manager;
 } // namespace group
 
 namespace txn {
 
-// Every shard's partitions, group coordinators and waiting fetches, indexed
-// by shard id: what a transaction marker touches.
+// Every shard's partitions and group coordinators, indexed by shard id:
+// what a transaction marker touches (consumers waiting on the partition
+// are woken when it commits).
 struct marker_targets {
     std::vector<cluster::partition_manager*> partitions;
     std::vector<group::group_manager*> groups;
-    std::vector<fetch_waiters*> waiters;
 };
 
 // Writes the marker that ends a producer's transaction in one partition

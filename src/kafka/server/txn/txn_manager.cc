@@ -249,7 +249,7 @@ error_code txn_manager::replay(int32_t partition) {
     auto what = fmt::format("{}-{}", state_topic, partition);
     auto& ids = _loaded[partition].ids;
     auto records = replay_records(
-        *m->log, what,
+        m->log(), what,
         [&](const model::record_batch_header&, const auto& k, const auto& v) {
             auto rec = decode_record(k, v);
             if (!rec) {

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "model/fundamental.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace cluster {
+
+// Who leads each partition and in which term (Kafka's leader epoch), as
+// one shard knows it: a copy per shard, updated by the owner of each
+// partition when its leadership changes, so Metadata and the leader-epoch
+// checks of any shard answer without crossing shards.
+class leaders_table {
+public:
+    struct leader {
+        model::node_id node;
+        model::term_id term;
+        bool operator==(const leader&) const = default;
+    };
+
+    void set(std::string_view topic, int32_t partition, leader l);
+    std::optional<leader> find(std::string_view topic, int32_t partition) const;
+    void remove_topic(std::string_view topic);
+
+private:
+    std::map<std::pair<std::string, int32_t>, leader, std::less<>> _leaders;
+};
+
+} // namespace cluster
