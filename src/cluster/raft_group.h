@@ -98,6 +98,10 @@ public:
         return model::offset(_core->commit_index()() + 1);
     }
     bool failed() const { return _failed; }
+    // The replicas in sync with this leader, itself included (Kafka's ISR
+    // size); 0 when it does not lead.
+    size_t in_sync_replicas() const { return _core->in_sync_voters(); }
+    size_t voters() const { return _core->config().voters.size(); }
     const raft::consensus& core() const { return *_core; }
     // Where Raft's own entries sit in the log: Kafka offsets skip them.
     const raft::offset_translator& translator() const { return _translator; }

@@ -98,6 +98,20 @@ std::vector<effect> consensus::take_effects() {
 
 // --- time -------------------------------------------------------------
 
+size_t consensus::in_sync_voters() const {
+    if (_role != role::leader) {
+        return 0;
+    }
+    size_t in_sync = is_voter(_self) ? 1 : 0;
+    for (const auto& [peer, p] : _progress) {
+        if (is_voter(peer) && p.ticks_since_heard <= _opts.election_timeout_ticks
+            && p.match >= _commit) {
+            ++in_sync;
+        }
+    }
+    return in_sync;
+}
+
 void consensus::campaign() {
     if (_role != role::leader && may_campaign()) {
         start_pre_vote();
@@ -124,6 +138,7 @@ void consensus::tick() {
         }
     }
     for (auto& [peer, p] : _progress) {
+        ++p.ticks_since_heard;
         // Appends in flight with no answer for a while were lost: resend
         // from what the follower is known to have.
         if (p.in_flight > 0 && ++p.ticks_since_ack > 2 * _opts.heartbeat_ticks) {
@@ -223,7 +238,10 @@ void consensus::sync_progress() {
     for (const auto* group : {&c.voters, &c.learners}) {
         for (auto n : *group) {
             if (n != _self && !_progress.contains(n)) {
-                _progress[n] = progress{.next = next_after(_log.last_index())};
+                // Not in sync until it answers.
+                _progress[n] =
+                    progress{.next = next_after(_log.last_index()),
+                             .ticks_since_heard = _opts.election_timeout_ticks + 1};
             }
         }
     }
@@ -430,6 +448,7 @@ void consensus::on_append_reply(node_id from, const append_reply& r) {
     }
     auto& p = it->second;
     p.heard = true;
+    p.ticks_since_heard = 0;
     if (r.success) {
         if (r.last_index > _log.last_index()) {
             return; // acknowledges entries this leader never had

@@ -84,6 +84,10 @@ public:
     log_index commit_index() const { return _commit; }
     log_index last_index() const { return _log.last_index(); }
     log_index flushed_index() const { return _flushed; }
+    // As the leader, the voters in sync (Kafka's ISR): itself, and those
+    // that answered within an election timeout and have every committed
+    // entry. 0 on a node that does not lead.
+    size_t in_sync_voters() const;
     const log_terms& log() const { return _log; }
     // The configuration in effect: the last one in the log, committed or not.
     const configuration& config() const;
@@ -101,6 +105,8 @@ private:
         uint64_t generation{0};
         int ticks_since_ack{0};
         bool heard{false};
+        // Ticks since it last answered (in-sync replicas).
+        int ticks_since_heard{0};
     };
     struct pending_read {
         node_id peer;

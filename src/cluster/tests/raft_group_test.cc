@@ -377,6 +377,28 @@ TEST(raft_group, a_deposed_leaders_uncommitted_batches_give_way_to_the_new_leade
     });
 }
 
+TEST(raft_group, a_follower_cut_off_leaves_the_in_sync_replicas) {
+    run([](harness& h) -> runtime::awaitable<void> {
+        auto l = co_await elected(h);
+        if (!l) {
+            ADD_FAILURE() << "no leader";
+            co_return;
+        }
+        auto& g = *h.nodes[*l]->group;
+        EXPECT_TRUE(co_await g.replicate(batch_numbered(0), replicate_ack::majority));
+        EXPECT_TRUE(co_await eventually([&] { return g.in_sync_replicas() == 3; }));
+        auto f = (*l + 1) % 3;
+        h.isolate(f);
+        // Silent past an election timeout (10 ticks of 5 ms): out of sync.
+        EXPECT_TRUE(co_await eventually([&] { return g.in_sync_replicas() == 2; }));
+        EXPECT_TRUE(co_await g.replicate(batch_numbered(1), replicate_ack::majority));
+        EXPECT_EQ(g.in_sync_replicas(), 2u);
+        EXPECT_EQ(h.nodes[f]->group->in_sync_replicas(), 0u);
+        h.heal();
+        EXPECT_TRUE(co_await eventually([&] { return g.in_sync_replicas() == 3; }));
+    });
+}
+
 TEST(raft_group, a_producers_retry_gets_the_original_offsets_and_a_gap_is_refused) {
     run([](harness& h) -> runtime::awaitable<void> {
         auto l = co_await elected(h);
