@@ -131,6 +131,12 @@ void raft_group::tick() {
     if (_failed || _stopping) {
         return;
     }
+    // A lone voter that leads has no one to hear from or to heartbeat:
+    // its ticks would change nothing, and a node has many such groups.
+    const auto& config = _core->config();
+    if (is_leader() && config.voters.size() == 1 && config.learners.empty()) {
+        return;
+    }
     _core->tick();
     drain();
 }
