@@ -139,7 +139,23 @@ std::optional<storage::timequery_result> partition::max_timestamp() const {
 }
 
 storage::result<void> partition::prefix_truncate(int64_t offset) {
-    return _log.log->prefix_truncate(to_raw(offset));
+    // Never past the commit index: Raft's entries after the high watermark
+    // may still be truncated by a new leader.
+    return _log.log->prefix_truncate(std::min(to_raw(offset), _group->high_watermark()));
+}
+
+bool partition::high_watermark_known() const {
+    if (!_group->is_leader()) {
+        return false;
+    }
+    // As Kafka: known once it reaches where the leader's term starts (its
+    // first entry); a new partition's is 0 from the start.
+    const auto& core = _group->core();
+    auto last = core.last_index();
+    if (last < raft::log_index(0) || core.log().term_at(last) != core.term()) {
+        return true;
+    }
+    return high_watermark() >= to_kafka(core.log().first_index_of_run(last));
 }
 
 std::optional<storage::epoch_map::end_offset> partition::end_offset_for(

@@ -37,6 +37,11 @@ public:
     // read_committed consumers read below it: the first offset of the
     // earliest open transaction, at most the high watermark.
     int64_t last_stable_offset() const;
+    // Whether this node leads and its high watermark is up to date: at
+    // least where its term starts (Kafka's leader epoch start offset).
+    // A new leader's high watermark may lag until a majority has its first
+    // entry; ListOffsets answers OFFSET_NOT_AVAILABLE meanwhile (KIP-207).
+    bool high_watermark_known() const;
     // One past the last record in the log, committed or not.
     int64_t log_end() const;
 

@@ -304,8 +304,9 @@ runtime::awaitable<void> partition_manager::drop(const topic_metadata& topic,
             log.warn("forgetting the Raft state of {}/{}: {}", topic.name, p,
                      r.message());
         }
-        if (auto r = co_await _logs.remove(name); !r) {
-            log.warn("deleting partition {}/{}: {}", topic.name, p, r.message());
+        auto removed = co_await _logs.remove(name);
+        if (!removed) {
+            log.warn("deleting partition {}/{}: {}", topic.name, p, removed.message());
         }
     }
 }
@@ -357,8 +358,15 @@ runtime::awaitable<void> partition_manager::stop() {
     _stopping = true;
     _tick_timer.cancel();
     co_await _ticking.close();
-    for (auto& [name, p] : _partitions) {
-        co_await p->raft().stop();
+    // A drop() under way may erase from the map meanwhile: look each up.
+    std::vector<std::string> names;
+    for (const auto& [name, p] : _partitions) {
+        names.push_back(name);
+    }
+    for (const auto& name : names) {
+        if (auto it = _partitions.find(name); it != _partitions.end()) {
+            co_await it->second->raft().stop();
+        }
     }
     co_await _logs.stop();
     _partitions.clear();

@@ -101,7 +101,8 @@ raft_group::raft_group(settings s, storage::log_manager::managed& log,
   , _work(shard) {
     auto& disk = *_log.log;
     auto hard = _state.load_hard_state(_settings.name);
-    _own = held_entries(disk, _state.load_own_entries(_settings.name));
+    auto saved = _state.load_own_entries(_settings.name);
+    _own = held_entries(disk, saved);
     std::vector<std::pair<raft::log_index, raft::configuration>> configs;
     for (const auto& e : _own) {
         _translator.add_gap(e.offset);
@@ -115,6 +116,14 @@ raft_group::raft_group(settings s, storage::log_manager::managed& log,
                                               _settings.options);
     // Nothing is known committed until a leader says so.
     _log.cleanable_up_to = raft::no_index;
+    if (_own != saved) {
+        // Stale entries go for good: once retention passes their offsets
+        // they could no longer be told from real ones.
+        auto r = _state.save_own_entries(_settings.name, _own);
+        if (!r) {
+            fail(fmt::format("saving Raft's entries: {}", r.message()));
+        }
+    }
 }
 
 raft_group::~raft_group() = default;
@@ -194,15 +203,9 @@ void raft_group::report_leadership() {
     }
 }
 
-// Raft's own entries of a write, saved before they reach the log (and
-// those a truncation removes forgotten). False when the save failed.
-bool raft_group::save_own_entries_of(const raft::persist& p) {
-    auto before = _own.size();
-    if (p.truncate_from) {
-        std::erase_if(_own,
-                      [&](const own_entry& e) { return e.offset >= *p.truncate_from; });
-    }
-    bool changed = _own.size() != before;
+// Raft's own entries of a write, at the offsets they will have.
+own_entries raft_group::own_entries_of(const raft::persist& p) const {
+    own_entries added;
     auto at =
         p.truncate_from.value_or(raft::log_index(_log.log->offsets().next_offset()));
     for (const auto& e : p.entries) {
@@ -211,25 +214,46 @@ bool raft_group::save_own_entries_of(const raft::persist& p) {
             if (e.type == raft::entry_type::configuration) {
                 own.config = raft::decode_configuration(e.data);
             }
-            _own.push_back(std::move(own));
-            changed = true;
+            added.push_back(std::move(own));
         }
         at = raft::log_index(at() + e.offsets);
     }
-    if (!changed) {
+    return added;
+}
+
+bool raft_group::save_own(own_entries entries) {
+    if (entries == _own) {
         return true;
     }
-    auto saved = _state.save_own_entries(_settings.name, _own);
+    auto saved = _state.save_own_entries(_settings.name, entries);
     if (!saved) {
         fail(fmt::format("saving Raft's entries: {}", saved.message()));
+        return false;
     }
-    return saved.has_value();
+    _own = std::move(entries);
+    return true;
 }
 
 void raft_group::write(raft::persist& p) {
     auto& disk = *_log.log;
-    if (!save_own_entries_of(p)) {
-        return;
+    // Raft's new entries are listed durably before the log holds them;
+    // those a truncation removes stay listed until it is done (a crash in
+    // between must not leave the log with entries the list lacks: start
+    // drops the listed ones the log does not hold as such).
+    auto added = own_entries_of(p);
+    if (!added.empty()) {
+        auto listed = _own;
+        std::erase_if(listed, [&](const own_entry& e) {
+            return std::any_of(added.begin(), added.end(),
+                               [&](const own_entry& a) { return a.offset == e.offset; });
+        });
+        listed.insert(listed.end(), added.begin(), added.end());
+        std::sort(
+            listed.begin(), listed.end(),
+            [](const own_entry& a, const own_entry& b) { return a.offset < b.offset; });
+        if (!save_own(std::move(listed))) {
+            return;
+        }
     }
     if (p.truncate_from) {
         // Only a follower truncates, and a follower has no proposals.
@@ -265,6 +289,17 @@ void raft_group::write(raft::persist& p) {
             _translator.add_gap(at, e.offsets);
         }
         at = raft::log_index(at() + e.offsets);
+    }
+    if (p.truncate_from) {
+        auto kept = _own;
+        std::erase_if(kept, [&](const own_entry& e) {
+            return e.offset >= *p.truncate_from
+                && std::none_of(added.begin(), added.end(),
+                                [&](const own_entry& a) { return a.offset == e.offset; });
+        });
+        if (!save_own(std::move(kept))) {
+            return;
+        }
     }
     flush_then_report(p.id);
 }

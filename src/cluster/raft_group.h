@@ -129,7 +129,10 @@ private:
     void flush_then_report(uint64_t id);
     void read(const raft::read_entries& r);
     void commit_moved(raft::log_index commit);
-    bool save_own_entries_of(const raft::persist& p);
+    own_entries own_entries_of(const raft::persist& p) const;
+    // Saves the list of Raft's own entries durably; false (the group
+    // failed) when it could not.
+    bool save_own(own_entries entries);
     void settle_waiters();
     void report_leadership();
     runtime::awaitable<base::result<storage::append_result, replicate_errc>> wait_commit(

@@ -138,7 +138,8 @@ void consensus::tick() {
         }
     }
     for (auto& [peer, p] : _progress) {
-        ++p.ticks_since_heard;
+        p.ticks_since_heard =
+            std::min(p.ticks_since_heard + 1, _opts.election_timeout_ticks + 1);
         // Appends in flight with no answer for a while were lost: resend
         // from what the follower is known to have.
         if (p.in_flight > 0 && ++p.ticks_since_ack > 2 * _opts.heartbeat_ticks) {

@@ -96,6 +96,8 @@ TEST(partition, kafka_offsets_skip_raft_entries_across_terms) {
             replica r(io, fs);
             auto& p = *r.p;
             EXPECT_TRUE(p.raft().is_leader());
+            // A new partition's high watermark, 0, is known at once.
+            EXPECT_TRUE(p.high_watermark_known());
             EXPECT_EQ(co_await produce(p, 0), 0);
             EXPECT_EQ(co_await produce(p, 1), 3);
             EXPECT_EQ(co_await produce(p, 2), 6);
@@ -108,8 +110,10 @@ TEST(partition, kafka_offsets_skip_raft_entries_across_terms) {
         }
         replica r(io, fs);
         auto& p = *r.p;
-        // Term 2 starts with its own entry at raw 10: lag stays 0.
+        // Term 2 starts with its own entry at raw 10: lag stays 0. Until
+        // that entry commits, the high watermark is not known.
         EXPECT_EQ(p.raft().term(), model::term_id(2));
+        EXPECT_FALSE(p.high_watermark_known());
         EXPECT_EQ(p.log().offsets().next_offset, model::offset(11));
         bool committed = false;
         for (int i = 0; i < 100 && !committed; ++i) {
@@ -121,6 +125,7 @@ TEST(partition, kafka_offsets_skip_raft_entries_across_terms) {
             }
         }
         EXPECT_TRUE(committed);
+        EXPECT_TRUE(p.high_watermark_known());
         EXPECT_EQ(co_await produce(p, 3), 9);
         EXPECT_EQ(p.to_raw(9), model::offset(11));
         EXPECT_EQ(p.high_watermark(), 12);

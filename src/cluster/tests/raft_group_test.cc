@@ -374,6 +374,12 @@ TEST(raft_group, a_deposed_leaders_uncommitted_batches_give_way_to_the_new_leade
         EXPECT_EQ(own, 2);
         auto end = raft::log_index(h.nodes[*old]->group->core().last_index()() + 1);
         EXPECT_EQ(h.nodes[*old]->group->translator().gaps_before(end), 2);
+        // And so does its saved list after a restart.
+        co_await h.stop(*old);
+        h.nodes[*old]->fs.power_loss();
+        h.start(*old);
+        EXPECT_EQ(h.nodes[*old]->group->translator().gaps_before(end), 2);
+        EXPECT_EQ(h.nodes[*old]->group->own().size(), 2u);
     });
 }
 

@@ -69,6 +69,7 @@ enum class error_code : int16_t {
     producer_fenced = 90,
     group_subscribed_to_topic = 86,
     invalid_record = 87,
+    offset_not_available = 78,
     unstable_offset_commit = 88,
     unknown_topic_id = 100,
     transactional_id_not_found = 105,

@@ -44,6 +44,14 @@ int32_t epoch_at(const cluster::partition& p, int64_t offset) {
 }
 
 lookup find_offset(cluster::partition& p, int64_t timestamp, int8_t isolation) {
+    if (!p.raft().is_leader()) {
+        return {error_code::not_leader_or_follower};
+    }
+    if (!p.high_watermark_known()) {
+        // A new leader's first entry is not committed yet: the offsets it
+        // would give may be behind (KIP-207); clients retry.
+        return {error_code::offset_not_available};
+    }
     auto with_epoch = [&](lookup l) {
         l.leader_epoch = epoch_at(p, l.offset);
         return l;

@@ -329,13 +329,22 @@ runtime::awaitable<void> produce_partition(
     }
     auto ack =
         acks == -1 ? cluster::replicate_ack::majority : cluster::replicate_ack::leader;
+    auto min_in_sync = static_cast<size_t>(std::max<int64_t>(
+        topic_value(node, *meta, config::properties::min_insync_replicas), 1));
     auto attempt = [&](bool verified) {
         // Consumers see the batch once it commits (the partition's commit
         // listener wakes them).
-        auto append = [batch = batch.share(), ack, verified](
+        auto append = [batch = batch.share(), ack, min_in_sync, verified](
                           cluster::partition* p) mutable -> runtime::awaitable<appended> {
             if (p == nullptr) {
                 co_return appended{error_code::unknown_topic_or_partition};
+            }
+            // acks=all needs min.insync.replicas in sync, capped at the
+            // replica count as Kafka 4 does (KIP-966).
+            const auto& raft = p->raft();
+            if (ack == cluster::replicate_ack::majority && raft.is_leader()
+                && raft.in_sync_replicas() < std::min(min_in_sync, raft.voters())) {
+                co_return appended{error_code::not_enough_replicas};
             }
             if (batch.header().is_transactional() && !verified
                 && !open_here(p->log(), batch.header())) {
