@@ -142,8 +142,7 @@ void raft_group::tick() {
     }
     // A lone voter that leads has no one to hear from or to heartbeat:
     // its ticks would change nothing, and a node has many such groups.
-    const auto& config = _core->config();
-    if (is_leader() && config.voters.size() == 1 && config.learners.empty()) {
+    if (lone_leader()) {
         return;
     }
     _core->tick();
@@ -289,6 +288,9 @@ void raft_group::write(raft::persist& p) {
             _translator.add_gap(at, e.offsets);
         }
         at = raft::log_index(at() + e.offsets);
+    }
+    if (lone_leader() && _commit_listener) {
+        _commit_listener(); // its high watermark is its log end
     }
     if (p.truncate_from) {
         auto kept = _own;

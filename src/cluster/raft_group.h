@@ -93,9 +93,18 @@ public:
     bool is_leader() const { return _core->current_role() == raft::role::leader; }
     raft::node_id leader() const { return _core->leader(); }
     raft::term_id term() const { return _core->term(); }
-    // Kafka's high watermark, in raw offsets: one past the commit index.
+    // Kafka's high watermark, in raw offsets: one past the commit index;
+    // for a lone voter that leads, its log end. Kafka shows a batch once
+    // every in-sync replica has appended it, flushed or not; a lone
+    // leader's append is on all of them (acks=all still waits for the
+    // flush).
     model::offset high_watermark() const {
-        return model::offset(_core->commit_index()() + 1);
+        return model::offset(
+            (lone_leader() ? _core->last_index() : _core->commit_index())() + 1);
+    }
+    bool lone_leader() const {
+        const auto& config = _core->config();
+        return is_leader() && config.voters.size() == 1 && config.learners.empty();
     }
     bool failed() const { return _failed; }
     // The replicas in sync with this leader, itself included (Kafka's ISR

@@ -110,10 +110,11 @@ TEST(partition, kafka_offsets_skip_raft_entries_across_terms) {
         }
         replica r(io, fs);
         auto& p = *r.p;
-        // Term 2 starts with its own entry at raw 10: lag stays 0. Until
-        // that entry commits, the high watermark is not known.
+        // Term 2 starts with its own entry at raw 10: lag stays 0. A lone
+        // leader's high watermark is its log end, known at once.
         EXPECT_EQ(p.raft().term(), model::term_id(2));
-        EXPECT_FALSE(p.high_watermark_known());
+        EXPECT_TRUE(p.high_watermark_known());
+        EXPECT_EQ(p.high_watermark(), 9);
         EXPECT_EQ(p.log().offsets().next_offset, model::offset(11));
         bool committed = false;
         for (int i = 0; i < 100 && !committed; ++i) {
