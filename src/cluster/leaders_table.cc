@@ -3,22 +3,34 @@
 namespace cluster {
 
 void leaders_table::set(std::string_view topic, int32_t partition, leader l) {
-    _leaders.insert_or_assign({std::string(topic), partition}, l);
+    if (partition < 0) {
+        return;
+    }
+    auto it = _leaders.find(topic);
+    if (it == _leaders.end()) {
+        it = _leaders.emplace(std::string(topic), std::vector<std::optional<leader>>{})
+                 .first;
+    }
+    auto& partitions = it->second;
+    if (static_cast<size_t>(partition) >= partitions.size()) {
+        partitions.resize(static_cast<size_t>(partition) + 1);
+    }
+    partitions[static_cast<size_t>(partition)] = l;
 }
 
 std::optional<leaders_table::leader> leaders_table::find(std::string_view topic,
                                                          int32_t partition) const {
-    auto it = _leaders.find(std::pair<std::string, int32_t>(topic, partition));
-    if (it == _leaders.end()) {
+    auto it = _leaders.find(topic);
+    if (it == _leaders.end() || partition < 0
+        || static_cast<size_t>(partition) >= it->second.size()) {
         return std::nullopt;
     }
-    return it->second;
+    return it->second[static_cast<size_t>(partition)];
 }
 
 void leaders_table::remove_topic(std::string_view topic) {
-    auto it = _leaders.lower_bound(std::pair<std::string, int32_t>(topic, INT32_MIN));
-    while (it != _leaders.end() && it->first.first == topic) {
-        it = _leaders.erase(it);
+    if (auto it = _leaders.find(topic); it != _leaders.end()) {
+        _leaders.erase(it);
     }
 }
 

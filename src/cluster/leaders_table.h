@@ -7,14 +7,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
+#include <vector>
 
 namespace cluster {
 
 // Who leads each partition and in which term (Kafka's leader epoch), as
 // one shard knows it: a copy per shard, updated by the owner of each
 // partition when its leadership changes, so Metadata and the leader-epoch
-// checks of any shard answer without crossing shards.
+// checks of any shard answer without crossing shards. Lookups (one per
+// partition of every Fetch) allocate nothing.
 class leaders_table {
 public:
     struct leader {
@@ -28,7 +29,8 @@ public:
     void remove_topic(std::string_view topic);
 
 private:
-    std::map<std::pair<std::string, int32_t>, leader, std::less<>> _leaders;
+    // By topic, then partition number; none where no leader was told.
+    std::map<std::string, std::vector<std::optional<leader>>, std::less<>> _leaders;
 };
 
 } // namespace cluster

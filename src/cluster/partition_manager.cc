@@ -64,22 +64,22 @@ namespace {
 
 constexpr std::string_view shard_count_key = "shard_count";
 
-// The shard that owns the partition a Raft state key ("raft/<topic>-<n>/...")
-// belongs to; nullopt for another key.
+// The shard that owns the partition whose Raft state a key holds (groups
+// are named "<topic>-<n>", log_name's form); nullopt for another key.
 std::optional<runtime::shard_id> owner_of_key(std::string_view key, unsigned shards) {
-    if (!key.starts_with("raft/")) {
+    auto name = raft_state_store::group_of_key(key);
+    if (!name) {
         return std::nullopt;
     }
-    auto name = key.substr(5, key.find('/', 5) - 5);
-    auto dash = name.rfind('-');
+    auto dash = name->rfind('-');
     if (dash == std::string_view::npos) {
         return std::nullopt;
     }
-    auto number = to_int(std::string(name.substr(dash + 1)));
-    if (!number) {
+    auto number = to_int(std::string(name->substr(dash + 1)));
+    if (!number || *number < 0 || *number > INT32_MAX) {
         return std::nullopt;
     }
-    return partition_manager::owner(name.substr(0, dash), static_cast<int32_t>(*number),
+    return partition_manager::owner(name->substr(0, dash), static_cast<int32_t>(*number),
                                     shards);
 }
 

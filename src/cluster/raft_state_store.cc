@@ -9,8 +9,10 @@
 namespace cluster {
 namespace {
 
+constexpr std::string_view key_prefix = "raft/";
+
 std::string key(std::string_view group, std::string_view what) {
-    return fmt::format("raft/{}/{}", group, what);
+    return fmt::format("{}{}/{}", key_prefix, group, what);
 }
 
 constexpr size_t hard_state_bytes = 12;
@@ -108,6 +110,18 @@ storage::result<void> raft_state_store::forget(std::string_view group) {
     return _kv.apply({{key(group, "hard_state"), std::nullopt},
                       {key(group, "own_entries"), std::nullopt}},
                      storage::kvstore::durability::none);
+}
+
+std::optional<std::string_view> raft_state_store::group_of_key(std::string_view k) {
+    if (!k.starts_with(key_prefix)) {
+        return std::nullopt;
+    }
+    auto rest = k.substr(key_prefix.size());
+    auto slash = rest.find('/');
+    if (slash == std::string_view::npos || slash == 0) {
+        return std::nullopt;
+    }
+    return rest.substr(0, slash);
 }
 
 storage::result<void> raft_state_store::sync() {

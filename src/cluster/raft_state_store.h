@@ -51,7 +51,9 @@ public:
 
     // Makes every save so far durable; a no-op when there is none.
     storage::result<void> sync();
-    bool needs_sync() const { return _unsynced; }
+
+    // The group a key of this store belongs to; none for another key.
+    static std::optional<std::string_view> group_of_key(std::string_view key);
 
 private:
     storage::kvstore& _kv;

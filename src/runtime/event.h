@@ -19,7 +19,6 @@ public:
         _set = true;
         _timer.cancel();
     }
-    bool is_set() const { return _set; }
 
     awaitable<void> wait() {
         while (!_set) {
