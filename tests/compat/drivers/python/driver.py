@@ -655,8 +655,10 @@ def kp_group(ctx: Ctx) -> Any:
     dupes = 0
     lock = threading.Lock()
     stop = threading.Event()
+    commit_now = threading.Event()
+    committed_by = [False] * len(members)
 
-    def poll_loop(m: kp.KafkaConsumer) -> None:
+    def poll_loop(i: int, m: kp.KafkaConsumer) -> None:
         # One thread per member, as applications run them: a member polled
         # only between another's polls can miss its rejoin.
         nonlocal dupes
@@ -666,8 +668,17 @@ def kp_group(ctx: Ctx) -> Any:
                     for r in batch:
                         dupes += (r.partition, r.offset) in got
                         got.add((r.partition, r.offset))
+            if commit_now.is_set() and not committed_by[i]:
+                # Committed from the poll loop, as applications do: a rebalance
+                # still finishing completes in the next poll, then it is retried.
+                try:
+                    m.commit()
+                    committed_by[i] = True
+                except (kp_errors.RebalanceInProgressError, kp_errors.CommitFailedError):
+                    pass
 
-    threads = [threading.Thread(target=poll_loop, args=(m,), daemon=True) for m in members]
+    threads = [threading.Thread(target=poll_loop, args=(i, m), daemon=True)
+               for i, m in enumerate(members)]
     for t in threads:
         t.start()
     wait = lambda: time.sleep(0.05)  # noqa: E731
@@ -679,13 +690,13 @@ def kp_group(ctx: Ctx) -> Any:
             kp_send(p, topic, sample_records(5), partition=part)
         p.close()
         poll_until(wait, lambda: len(got) == 20)
+        commit_now.set()
+        poll_until(wait, lambda: all(committed_by))
     finally:
         stop.set()
         for t in threads:
             t.join(WAIT_S)
     assignments = sorted(sorted(tp.partition for tp in m.assignment()) for m in members)
-    for m in members:
-        m.commit()
     committed = [members[0].committed(kp.TopicPartition(topic, part)) for part in range(4)]
     for m in members:
         m.close()
