@@ -136,7 +136,7 @@ class AtollBroker(Broker):
         data = self.dir / "data"
         data.mkdir()
         self.args = [str(atolld), "--data-dir", str(data), "--kafka-addr",
-                     f"{HOST}:{self.port}", *ATOLLD_ARGS]
+                     f"{HOST}:{self.port}", "--rpc-addr", f"{HOST}:0", *ATOLLD_ARGS]
         with open(self.log_path, "wb") as out:
             self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=out,
                                          stderr=subprocess.STDOUT)

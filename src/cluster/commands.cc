@@ -35,6 +35,15 @@ public:
         }
     }
     void bytes(const topic_id& id) { _out.insert(_out.end(), id.begin(), id.end()); }
+    void replicas(const std::vector<std::vector<model::node_id>>& r) {
+        fixed<uint32_t>(static_cast<uint32_t>(r.size()));
+        for (const auto& nodes : r) {
+            fixed<uint32_t>(static_cast<uint32_t>(nodes.size()));
+            for (auto n : nodes) {
+                fixed<int32_t>(n());
+            }
+        }
+    }
     base::iobuf done() { return base::iobuf::copy_of(_out); }
 
 private:
@@ -79,6 +88,27 @@ public:
         }
         return out;
     }
+    // Replicas are a later field: commands written before it end here.
+    std::vector<std::vector<model::node_id>> replicas() {
+        std::vector<std::vector<model::node_id>> r;
+        if (_pos == _in.size()) {
+            return r;
+        }
+        auto n = fixed<uint32_t>();
+        for (uint32_t i = 0; i < n && !_failed; ++i) {
+            auto count = fixed<uint32_t>();
+            if (count > _in.size() - _pos) {
+                _failed = true;
+                break;
+            }
+            std::vector<model::node_id> nodes;
+            for (uint32_t j = 0; j < count && !_failed; ++j) {
+                nodes.emplace_back(fixed<int32_t>());
+            }
+            r.push_back(std::move(nodes));
+        }
+        return r;
+    }
     bool ok() const { return !_failed && _pos == _in.size(); }
 
 private:
@@ -115,6 +145,7 @@ base::iobuf encode_command(const topic_command& cmd) {
                        e.fixed(c.topic.partitions);
                        e.fixed(c.topic.replication_factor);
                        e.configs(c.topic.configs);
+                       e.replicas(c.topic.replicas);
                    },
                    [&](const delete_topic_cmd& c) {
                        e.fixed(static_cast<uint8_t>(command_type::delete_topic));
@@ -124,6 +155,7 @@ base::iobuf encode_command(const topic_command& cmd) {
                        e.fixed(static_cast<uint8_t>(command_type::create_partitions));
                        e.string(c.name);
                        e.fixed(c.total);
+                       e.replicas(c.replicas);
                    },
                    [&](const set_topic_configs_cmd& c) {
                        e.fixed(static_cast<uint8_t>(command_type::set_topic_configs));
@@ -151,6 +183,7 @@ base::result<topic_command, errc> decode_command(const base::iobuf& bytes) {
             c.topic.partitions = d.fixed<int32_t>();
             c.topic.replication_factor = d.fixed<int16_t>();
             c.topic.configs = d.configs();
+            c.topic.replicas = d.replicas();
             out = std::move(c);
             break;
         }
@@ -161,6 +194,7 @@ base::result<topic_command, errc> decode_command(const base::iobuf& bytes) {
             create_partitions_cmd c;
             c.name = d.string();
             c.total = d.fixed<int32_t>();
+            c.replicas = d.replicas();
             out = std::move(c);
             break;
         }

@@ -1,9 +1,11 @@
 #include "cluster/partition_manager.h"
 
 #include "base/logger.h"
+#include "cluster/group_router.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <fmt/format.h>
 
@@ -25,17 +27,6 @@ std::optional<int64_t> to_int(const std::string& s) {
     return v;
 }
 
-// A partition's Raft group on the wire: the same on every replica, from
-// the topic's id (a topic made again under its name is another group).
-raft::group_id group_of(const topic_metadata& topic, int32_t partition) {
-    uint64_t h = 1469598103934665603ULL;
-    for (auto b : topic.id) {
-        h = (h ^ b) * 1099511628211ULL;
-    }
-    h = (h ^ static_cast<uint32_t>(partition)) * 1099511628211ULL;
-    return raft::group_id(static_cast<int64_t>(h >> 1U));
-}
-
 } // namespace
 
 partition_manager::partition_manager(boost::asio::any_io_executor shard,
@@ -49,8 +40,11 @@ partition_manager::partition_manager(boost::asio::any_io_executor shard,
   , _logs(shard, storage::posix_file_system(), storage::join_path(data_dir, "kafka"),
           storage::system_clock_ms(), options)
   , _outbox(raft.self)
+  , _transport(shard, raft.peers)
   , _tick_timer(shard)
-  , _ticking(shard) {}
+  , _ticking(shard) {
+    _outbox.on_first_post([this] { schedule_round(); });
+}
 
 partition_manager::~partition_manager() = default;
 
@@ -212,6 +206,13 @@ std::string partition_manager::log_name(std::string_view topic, int32_t partitio
     return fmt::format("{}-{}", topic, partition);
 }
 
+bool partition_manager::hosts(const topic_metadata& topic, int32_t p,
+                              unsigned shard_count) const {
+    auto replicas = topic.replicas_of(p, _raft.self);
+    return owner(topic.name, p, shard_count) == runtime::this_shard()
+        && std::find(replicas.begin(), replicas.end(), _raft.self) != replicas.end();
+}
+
 storage::log_config partition_manager::config_for(const topic_metadata& topic) const {
     auto c = _defaults;
     // Values were validated when the topic was created or altered.
@@ -241,9 +242,13 @@ storage::log_config partition_manager::config_for(const topic_metadata& topic) c
 
 std::unique_ptr<partition> partition_manager::make_partition(
     const topic_metadata& topic, int32_t index, storage::log_manager::managed& log) {
-    raft_group::settings settings{group_of(topic, index), log_name(topic.name, index),
-                                  _raft.self, raft::configuration{{_raft.self}, {}},
-                                  _raft.options};
+    auto id = group_router::group_of(topic, index);
+    auto options = _raft.options;
+    // Groups a leader's loss leaves leaderless do not all time out at once.
+    options.seed ^= static_cast<uint64_t>(id());
+    raft_group::settings settings{
+        id, log_name(topic.name, index), _raft.self,
+        raft::configuration{topic.replicas_of(index, _raft.self), {}}, options};
     auto group =
         std::make_unique<raft_group>(std::move(settings), log, *_state, _outbox, _shard);
     auto* g = group.get();
@@ -263,10 +268,9 @@ std::unique_ptr<partition> partition_manager::make_partition(
 
 storage::result<void> partition_manager::ensure(const topic_metadata& topic,
                                                 unsigned shard_count) {
-    auto me = runtime::this_shard();
     auto config = config_for(topic);
     for (int32_t p = 0; p < topic.partitions; ++p) {
-        if (owner(topic.name, p, shard_count) != me) {
+        if (!hosts(topic, p, shard_count)) {
             continue;
         }
         auto name = log_name(topic.name, p);
@@ -280,6 +284,7 @@ storage::result<void> partition_manager::ensure(const topic_metadata& topic,
         }
         auto made = make_partition(topic, p, **m);
         auto& group = made->raft();
+        _by_group[group.id()()] = made.get();
         _partitions.emplace(name, std::move(made));
         group.start();
     }
@@ -289,15 +294,15 @@ storage::result<void> partition_manager::ensure(const topic_metadata& topic,
 
 runtime::awaitable<void> partition_manager::drop(const topic_metadata& topic,
                                                  unsigned shard_count) {
-    auto me = runtime::this_shard();
     for (int32_t p = 0; p < topic.partitions; ++p) {
-        if (owner(topic.name, p, shard_count) != me) {
+        if (!hosts(topic, p, shard_count)) {
             continue;
         }
         auto name = log_name(topic.name, p);
         if (auto it = _partitions.find(name); it != _partitions.end()) {
             auto part = std::move(it->second);
             _partitions.erase(it);
+            _by_group.erase(part->raft().id()());
             co_await part->raft().stop();
         }
         if (auto r = _state->forget(name); !r) {
@@ -314,6 +319,16 @@ runtime::awaitable<void> partition_manager::drop(const topic_metadata& topic,
 partition* partition_manager::get(std::string_view topic, int32_t partition) {
     auto it = _partitions.find(log_name(topic, partition));
     return it == _partitions.end() ? nullptr : it->second.get();
+}
+
+void partition_manager::receive(raft::batch b) {
+    for (auto& m : b.messages) {
+        auto it = _by_group.find(m.group());
+        if (it != _by_group.end()) {
+            it->second->raft().receive(raft::envelope{b.from, b.to, std::move(m.msg)});
+        }
+    }
+    send_round();
 }
 
 void partition_manager::start() {
@@ -350,8 +365,23 @@ void partition_manager::send_round() {
         log.error("syncing Raft state: {}", synced.message());
         return;
     }
-    // No peers yet: every group's only voter is this node.
-    _outbox.flush();
+    for (const auto& b : _outbox.flush()) {
+        _transport.send(b);
+    }
+}
+
+void partition_manager::schedule_round() {
+    if (_round_scheduled || !_ticking.try_enter()) {
+        return;
+    }
+    _round_scheduled = true;
+    boost::asio::post(_shard, [this] {
+        runtime::gate_holder hold(_ticking);
+        _round_scheduled = false;
+        if (!_stopping) {
+            send_round();
+        }
+    });
 }
 
 runtime::awaitable<void> partition_manager::stop() {
@@ -368,7 +398,9 @@ runtime::awaitable<void> partition_manager::stop() {
             co_await it->second->raft().stop();
         }
     }
+    co_await _transport.stop();
     co_await _logs.stop();
+    _by_group.clear();
     _partitions.clear();
 }
 

@@ -3,6 +3,7 @@
 #include "cluster/leaders_table.h"
 #include "cluster/partition.h"
 #include "cluster/raft_state_store.h"
+#include "cluster/raft_transport.h"
 #include "cluster/topic_table.h"
 #include "raft/outbox.h"
 #include "runtime/gate.h"
@@ -18,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace cluster {
 
@@ -28,15 +30,19 @@ namespace cluster {
 // function of its topic, number and the shard count, so every shard can
 // tell where to send a request.
 //
-// Every partition is a group whose only voter is this node until the
-// cluster places replicas on several nodes: it leads at once, and commits
-// what it has flushed.
+// A partition's voters are its replicas (topic_metadata::replicas); one
+// whose only replica is this node leads at once and commits what it has
+// flushed. Messages to peers leave through the shard's raft_transport,
+// batched per peer across groups, at every tick and as soon as a group
+// has something to say; peers' batches come in through receive().
 class partition_manager {
 public:
     struct raft_settings {
         model::node_id self{0};
         std::chrono::milliseconds tick{10};
         raft::options options;
+        // Where peers' internal RPC listens.
+        peer_directory peers;
     };
     using commit_listener = std::function<void(const std::string& topic, int32_t)>;
     using leadership_listener =
@@ -70,6 +76,10 @@ public:
 
     partition* get(std::string_view topic, int32_t partition);
 
+    // A peer's batch for groups of this shard (its messages for groups
+    // this shard does not run are dropped, as for a deleted partition).
+    void receive(raft::batch b);
+
     // The log settings of a topic: its explicit configs over the broker's.
     storage::log_config config_for(const topic_metadata& topic) const;
 
@@ -83,9 +93,13 @@ public:
 
 private:
     static std::string log_name(std::string_view topic, int32_t partition);
+    // A replica of the partition is on this node, and this shard owns it.
+    bool hosts(const topic_metadata& topic, int32_t p, unsigned shard_count) const;
     runtime::awaitable<void> run_ticks();
     // The term and vote durable, then the round's messages out.
     void send_round();
+    // A round soon, for messages posted between ticks.
+    void schedule_round();
     std::unique_ptr<partition> make_partition(const topic_metadata& topic, int32_t index,
                                               storage::log_manager::managed& log);
 
@@ -97,7 +111,10 @@ private:
     std::unique_ptr<storage::kvstore> _kv;
     std::unique_ptr<raft_state_store> _state;
     raft::outbox _outbox;
+    raft_transport _transport;
     std::map<std::string, std::unique_ptr<partition>, std::less<>> _partitions;
+    std::unordered_map<int64_t, partition*> _by_group;
+    bool _round_scheduled{false};
     commit_listener _on_commit;
     leadership_listener _on_leadership;
     boost::asio::steady_timer _tick_timer;

@@ -12,6 +12,14 @@ overloaded(Ts...) -> overloaded<Ts...>;
 
 } // namespace
 
+std::vector<model::node_id> topic_metadata::replicas_of(int32_t p,
+                                                        model::node_id self) const {
+    if (p >= 0 && static_cast<size_t>(p) < replicas.size() && !replicas[p].empty()) {
+        return replicas[p];
+    }
+    return {self};
+}
+
 void topic_table::apply(const topic_command& cmd) {
     std::visit(overloaded{
                    [this](const create_topic_cmd& c) {
@@ -32,7 +40,14 @@ void topic_table::apply(const topic_command& cmd) {
                    [this](const create_partitions_cmd& c) {
                        auto it = _topics.find(c.name);
                        if (it != _topics.end() && c.total > it->second.partitions) {
-                           it->second.partitions = c.total;
+                           auto& t = it->second;
+                           if (!c.replicas.empty()) {
+                               // Earlier partitions listed none: they stay alone.
+                               t.replicas.resize(static_cast<size_t>(t.partitions));
+                               t.replicas.insert(t.replicas.end(), c.replicas.begin(),
+                                                 c.replicas.end());
+                           }
+                           t.partitions = c.total;
                        }
                    },
                    [this](const set_topic_configs_cmd& c) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "model/fundamental.h"
+
 #include <array>
 #include <cstdint>
 #include <map>
@@ -22,6 +24,13 @@ struct topic_metadata {
     int32_t partitions{1};
     int16_t replication_factor{1};
     std::map<std::string, std::string> configs;
+    // Each partition's replicas, by node id, the first its preferred
+    // leader. A partition with none listed (every partition of a topic
+    // made before replicas were placed) lives on the node alone.
+    std::vector<std::vector<model::node_id>> replicas;
+
+    // The replicas of partition `p`; `self` alone when none are listed.
+    std::vector<model::node_id> replicas_of(int32_t p, model::node_id self) const;
 
     bool operator==(const topic_metadata&) const = default;
 };
@@ -40,6 +49,8 @@ struct delete_topic_cmd {
 struct create_partitions_cmd {
     std::string name;
     int32_t total{0};
+    // The new partitions' replicas, in order (none: each on the node alone).
+    std::vector<std::vector<model::node_id>> replicas;
     bool operator==(const create_partitions_cmd&) const = default;
 };
 // Replaces the topic's explicit configs with `configs`.

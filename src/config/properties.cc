@@ -81,6 +81,28 @@ const property_definition advertised_listeners_def{
     .check = is_listener_or_empty,
 };
 
+const property_definition rpc_listener_def{
+    .name = "rpc.listener",
+    .kind = value_kind::string,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "The address the internal RPC (Raft, the controller) "
+                     "listens on, host:port; port 0 picks a free one.",
+    .default_value = std::string("127.0.0.1:33145"),
+    .check = is_listener,
+};
+
+const property_definition advertised_rpc_listener_def{
+    .name = "advertised.rpc.listener",
+    .kind = value_kind::string,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "The internal RPC address other nodes are told to connect "
+                     "to; empty means the address rpc.listener bound.",
+    .default_value = std::string(),
+    .check = is_listener_or_empty,
+};
+
 const property_definition smp_def{
     .name = "smp",
     .kind = value_kind::integer,
@@ -931,6 +953,8 @@ const std::array registry{
     &log_dir_def,
     &listeners_def,
     &advertised_listeners_def,
+    &rpc_listener_def,
+    &advertised_rpc_listener_def,
     &smp_def,
     &pin_shards_def,
     &log_level_def,
@@ -1037,6 +1061,8 @@ const property<int64_t> node_id{node_id_def};
 const property<std::string> log_dir{log_dir_def};
 const property<std::string> listeners{listeners_def};
 const property<std::string> advertised_listeners{advertised_listeners_def};
+const property<std::string> rpc_listener{rpc_listener_def};
+const property<std::string> advertised_rpc_listener{advertised_rpc_listener_def};
 const property<int64_t> smp{smp_def};
 const property<bool> pin_shards{pin_shards_def};
 const property<std::string> log_level{log_level_def};

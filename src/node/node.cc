@@ -2,6 +2,7 @@
 
 #include "base/logger.h"
 #include "cluster/controller.h"
+#include "cluster/group_router.h"
 #include "cluster/partition_manager.h"
 #include "cluster/topic_table.h"
 #include "config/endpoint.h"
@@ -13,6 +14,8 @@
 #include "kafka/server/txn/markers.h"
 #include "kafka/server/txn/txn_manager.h"
 #include "node/data_dir.h"
+#include "raft/wire.h"
+#include "rpc/server.h"
 #include "runtime/memory_budget.h"
 #include "runtime/smp.h"
 
@@ -20,12 +23,14 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <vector>
@@ -64,6 +69,22 @@ kafka::server_config kafka_config(const config::property_set& cfg, const data_di
     k.shutdown_grace = std::chrono::milliseconds(cfg.get(props::shutdown_grace_ms));
     k.max_idle = std::chrono::milliseconds(cfg.get(props::connections_max_idle_ms));
     return k;
+}
+
+// Where the internal RPC listens, and what other nodes are told.
+struct rpc_settings {
+    config::endpoint listen;
+    std::optional<config::endpoint> advertised;
+};
+
+rpc_settings rpc_config(const config::property_set& cfg) {
+    // Both were validated when the config was read.
+    rpc_settings r{*config::parse_listener(cfg.get(props::rpc_listener)), std::nullopt};
+    const auto& advertised = cfg.get(props::advertised_rpc_listener);
+    if (!advertised.empty()) {
+        r.advertised = *config::parse_listener(advertised);
+    }
+    return r;
 }
 
 storage::log_config log_defaults(const config::property_set& cfg) {
@@ -152,14 +173,17 @@ struct shard_state {
 
 // Everything the node runs on its shards, started and stopped in order:
 // the partitions of every shard, the controller on shard 0 (which replays
-// the metadata log into them), then the Kafka listener.
+// the metadata log into them), the internal RPC on shard 0, then the Kafka
+// listener.
 class services {
 public:
-    services(kafka::server_config k, kafka::backend settings, std::string data_dir,
-             storage::log_config defaults, kafka::fetch_session_cache::limits sessions,
-             size_t memory_per_shard, kafka::group::manager_config groups,
+    services(kafka::server_config k, rpc_settings rpc, kafka::backend settings,
+             std::string data_dir, storage::log_config defaults,
+             kafka::fetch_session_cache::limits sessions, size_t memory_per_shard,
+             kafka::group::manager_config groups,
              storage::housekeeping_options housekeeping, kafka::txn::manager_config txns)
       : _kafka_config(std::move(k))
+      , _rpc_settings(std::move(rpc))
       , _settings(std::move(settings))
       , _data_dir(std::move(data_dir))
       , _defaults(defaults)
@@ -222,6 +246,7 @@ public:
         if (!replayed) {
             throw std::runtime_error("metadata log: " + replayed.message());
         }
+        co_await runtime::submit_to(runtime::shard_id(0), [this] { listen_rpc(); });
         std::vector<cluster::partition_manager*> partitions;
         for (auto& s : _shards) {
             partitions.push_back(s->partitions.get());
@@ -302,6 +327,14 @@ public:
     }
 
     runtime::awaitable<void> stop() {
+        // Peers' batches stop coming before the partitions they feed stop.
+        co_await runtime::submit_to(runtime::shard_id(0),
+                                    [this]() -> runtime::awaitable<void> {
+                                        if (_rpc) {
+                                            co_await _rpc->stop();
+                                            _rpc.reset();
+                                        }
+                                    });
         co_await runtime::invoke_on_all([this](runtime::shard_id id) {
             if (auto& g = _groups[id()]) {
                 g->shed_waiters();
@@ -345,6 +378,63 @@ public:
     }
 
 private:
+    // On shard 0: the internal RPC server, serving peers' Raft batches.
+    void listen_rpc() {
+        const auto& at = _rpc_settings.listen;
+        _rpc = std::make_unique<rpc::server>(
+            runtime::smp::instance().context(runtime::shard_id(0)).get_executor(),
+            rpc::server_config{});
+        _rpc->register_method(cluster::raft_batch_method,
+                              [this](base::iobuf in) -> runtime::awaitable<base::iobuf> {
+                                  route_raft_batch(in);
+                                  co_return base::iobuf{};
+                              });
+        uint16_t port = 0;
+        try {
+            port = _rpc->listen(at.host, at.port);
+        } catch (const boost::system::system_error& e) {
+            throw std::runtime_error(fmt::format(
+                "the internal RPC cannot listen on {}:{} (rpc.listener, --rpc-addr): {}",
+                at.host, at.port, e.code().message()));
+        }
+        auto advertised =
+            _rpc_settings.advertised.value_or(config::endpoint{at.host, port});
+        log.info("internal RPC listening on {}:{} (advertised {}:{})", at.host, port,
+                 advertised.host, advertised.port);
+    }
+
+    // A peer's Raft batch, split by the shard that runs each group and
+    // handed to those shards in the order it came. A batch for another
+    // node is refused (the peer's directory is stale).
+    void route_raft_batch(const base::iobuf& in) {
+        auto b = raft::decode_batch(in);
+        if (!b) {
+            throw std::runtime_error("a malformed Raft batch");
+        }
+        if (b->to != _kafka_config.node_id) {
+            throw std::runtime_error(
+                fmt::format("a Raft batch for node {}, not this one", b->to()));
+        }
+        std::vector<raft::batch> per_shard(_shards.size());
+        for (auto& m : b->messages) {
+            if (auto shard = _router.shard_of(m.group)) {
+                per_shard[(*shard)()].messages.push_back(std::move(m));
+            }
+        }
+        for (unsigned i = 0; i < per_shard.size(); ++i) {
+            if (per_shard[i].messages.empty()) {
+                continue;
+            }
+            per_shard[i].from = b->from;
+            per_shard[i].to = b->to;
+            boost::asio::post(runtime::smp::instance().context(runtime::shard_id(i)),
+                              [pm = _shards[i]->partitions.get(),
+                               batch = std::move(per_shard[i])]() mutable {
+                                  pm->receive(std::move(batch));
+                              });
+        }
+    }
+
     // A partition's new leader, told to every shard's table in the order
     // its owner saw them.
     void publish_leader(const std::string& topic, int32_t p,
@@ -388,6 +478,7 @@ private:
             }
         });
         co_await std::move(barrier);
+        _router.rebuild(_shards[0]->topics, count);
     }
 
     static std::string topic_name(const cluster::create_topic_cmd& c) {
@@ -406,6 +497,7 @@ private:
     }
 
     kafka::server_config _kafka_config;
+    rpc_settings _rpc_settings;
     kafka::backend _settings;
     std::string _data_dir;
     storage::log_config _defaults;
@@ -420,6 +512,9 @@ private:
     std::vector<std::unique_ptr<kafka::group::group_manager>> _groups;
     std::vector<std::unique_ptr<kafka::txn::txn_manager>> _txns;
     std::unique_ptr<cluster::controller> _controller;
+    // Shard 0's: the internal RPC server, and where it sends each group.
+    std::unique_ptr<rpc::server> _rpc;
+    cluster::group_router _router;
     std::vector<std::unique_ptr<kafka::fetch_session_cache>> _fetch_sessions;
     std::vector<std::unique_ptr<kafka::fetch_waiters>> _fetch_waiters;
     std::vector<std::unique_ptr<cluster::leaders_table>> _leaders;
@@ -469,8 +564,8 @@ int run(const config::property_set& cfg) {
         log.error("Raft state in {}: {}", dir->path(), r.message());
         return 1;
     }
-    services svc(kafka_config(cfg, *dir), backend_settings(cfg), dir->path(),
-                 log_defaults(cfg), fetch_session_limits(cfg),
+    services svc(kafka_config(cfg, *dir), rpc_config(cfg), backend_settings(cfg),
+                 dir->path(), log_defaults(cfg), fetch_session_limits(cfg),
                  static_cast<size_t>(cfg.get(props::queued_max_request_bytes))
                      / shards.count(),
                  group_config(cfg), housekeeping(cfg), txn_config(cfg));

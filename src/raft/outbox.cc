@@ -12,11 +12,15 @@ outbox::outbox(node_id self, size_t max_messages)
 
 void outbox::post(group_id group, envelope out) {
     vassert(out.from == _self, "{} posts a message from {}", _self, out.from);
+    bool first = _pending.empty();
     auto& batches = _pending[out.to];
     if (batches.empty() || batches.back().messages.size() >= _max_messages) {
         batches.push_back(batch{_self, out.to, {}});
     }
     batches.back().messages.push_back(group_message{group, std::move(out.msg)});
+    if (first && _on_first_post) {
+        _on_first_post();
+    }
 }
 
 std::vector<batch> outbox::flush() {

@@ -4,6 +4,7 @@
 #include "raft/types.h"
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -38,11 +39,15 @@ public:
     // The batches to send, peer by peer.
     std::vector<batch> flush();
     bool empty() const { return _pending.empty(); }
+    // Called when a message lands in an empty outbox, so that its owner
+    // sends it soon rather than at the next tick.
+    void on_first_post(std::function<void()> f) { _on_first_post = std::move(f); }
 
 private:
     node_id _self;
     size_t _max_messages;
     std::map<node_id, std::vector<batch>> _pending;
+    std::function<void()> _on_first_post;
 };
 
 } // namespace raft

@@ -45,7 +45,7 @@ class AtollBroker:
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.log_path = workdir / "atolld.log"
         args = [str(ATOLLD), "--data-dir", str(workdir / "data"), "--kafka-addr", self.bootstrap,
-                "--node-id", str(NODE_ID), "--smp", "2", "--no-pin"]
+                "--rpc-addr", "127.0.0.1:0", "--node-id", str(NODE_ID), "--smp", "2", "--no-pin"]
         for k, v in SHARED_PROPERTIES.items():
             args += ["--set", f"{k}={v}"]
         with open(self.log_path, "wb") as log:

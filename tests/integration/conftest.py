@@ -204,7 +204,9 @@ class Launcher:
                 node_id: Optional[object] = None, advertise: Optional[str] = None,
                 pin: bool = False, kafka_addr: Optional[str] = None) -> list[str]:
         kafka_addr = kafka_addr or f"{HOST}:{port}"
-        args = [str(ATOLLD), "--data-dir", str(data_dir), "--kafka-addr", kafka_addr]
+        # Port 0: several brokers run at once, each on a free RPC port.
+        args = [str(ATOLLD), "--data-dir", str(data_dir), "--kafka-addr", kafka_addr,
+                "--rpc-addr", f"{HOST}:0"]
         if not pin:
             args.append("--no-pin")
         if smp is not None:

@@ -12,7 +12,8 @@ import pytest
 
 from expected import SUPPORTED_APIS
 
-FLAGS = ["--config", "--data-dir", "--kafka-addr", "--advertise-kafka-addr", "--node-id",
+FLAGS = ["--config", "--data-dir", "--kafka-addr", "--advertise-kafka-addr", "--rpc-addr",
+         "--advertise-rpc-addr", "--node-id",
          "--smp", "--no-pin", "--set", "--log-level", "--version"]
 
 
@@ -47,6 +48,10 @@ BAD_COMMAND_LINES = {
     # --kafka-addr sets the `listeners` property.
     "kafka-addr-without-port": ((), {"kafka_addr": "127.0.0.1"}, "listeners"),
     "kafka-addr-port-out-of-range": ((), {"kafka_addr": "127.0.0.1:70000"}, "listeners"),
+    # --rpc-addr sets `rpc.listener`.
+    "rpc-addr-without-port": (("--rpc-addr", "127.0.0.1"), {}, "rpc.listener"),
+    "advertise-rpc-addr-bad-port": (("--advertise-rpc-addr", "peer1:99999"), {},
+                                    "advertised.rpc.listener"),
     "log-level-unknown": (("--log-level", "loud"), {}, "log"),
     "unknown-flag": (("--no-such-flag",), {}, "--no-such-flag"),
 }

@@ -100,7 +100,8 @@ def proxied_broker(tmp_path_factory):
     port = free_port()
     log = open(workdir / "stderr", "wb")
     proc = subprocess.Popen([str(ATOLLD), "--data-dir", str(workdir / "data"),
-                             "--kafka-addr", f"127.0.0.1:{port}", "--no-pin", "--smp", "1"],
+                             "--kafka-addr", f"127.0.0.1:{port}", "--rpc-addr", "127.0.0.1:0",
+                             "--no-pin", "--smp", "1"],
                             stdin=subprocess.DEVNULL, stderr=log, stdout=log)
     deadline = time.monotonic() + 10
     while True:

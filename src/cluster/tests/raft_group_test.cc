@@ -18,6 +18,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "runtime/tests/waits.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -30,25 +32,12 @@ using namespace std::chrono_literals;
 namespace cluster {
 namespace {
 
+using runtime::testing::sleep_for;
+using runtime::testing::wait_until;
+
 constexpr raft::group_id group{7};
 
-runtime::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
-    boost::system::error_code ec;
-    co_await t.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-}
 
-runtime::awaitable<bool> eventually(std::function<bool()> done,
-                                    std::chrono::milliseconds limit = 10s) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            co_return false;
-        }
-        co_await sleep_for(2ms);
-    }
-    co_return true;
-}
 
 // A stored batch as the test compares them across replicas.
 struct stored {
@@ -224,7 +213,7 @@ void run(const std::function<runtime::awaitable<void>(harness&)>& body) {
 
 runtime::awaitable<std::optional<int>> elected(harness& h,
                                                std::optional<int> other_than = {}) {
-    co_await eventually([&] { return h.leader(other_than).has_value(); });
+    co_await wait_until([&] { return h.leader(other_than).has_value(); });
     co_return h.leader(other_than);
 }
 
@@ -258,7 +247,7 @@ TEST(raft_group, replicas_store_the_same_batches_and_raft_entries_as_control_bat
             // Committed: a majority has it on disk, the leader's watermark past it.
             EXPECT_GT(h.nodes[*l]->group->high_watermark(), r->last_offset);
         }
-        EXPECT_TRUE(co_await eventually([&] {
+        EXPECT_TRUE(co_await wait_until([&] {
             for (auto& n : h.nodes) {
                 if (n->group->high_watermark() != model::offset(expected_base)) {
                     return false;
@@ -300,7 +289,7 @@ TEST(raft_group, a_restarted_follower_keeps_its_term_and_log_and_catches_up) {
                                                                replicate_ack::majority));
         }
         auto f = (*l + 1) % 3;
-        EXPECT_TRUE(co_await eventually(
+        EXPECT_TRUE(co_await wait_until(
             [&] { return h.contents(f).size() == h.contents(*l).size(); }));
         auto term = h.nodes[f]->group->term();
         co_await h.stop(f);
@@ -315,7 +304,7 @@ TEST(raft_group, a_restarted_follower_keeps_its_term_and_log_and_catches_up) {
         EXPECT_EQ(h.nodes[f]->group->core().log().term_at(raft::log_index(15)), term);
         // Raft's own entries known again without reading the log.
         EXPECT_EQ(h.nodes[f]->group->translator().gaps_before(raft::log_index(16)), 1);
-        EXPECT_TRUE(co_await eventually([&] { return h.contents(f) == h.contents(*l); }));
+        EXPECT_TRUE(co_await wait_until([&] { return h.contents(f) == h.contents(*l); }));
         EXPECT_EQ(h.contents(f).size(), 11u);
     });
 }
@@ -355,8 +344,8 @@ TEST(raft_group, a_deposed_leaders_uncommitted_batches_give_way_to_the_new_leade
         }
         h.heal();
         EXPECT_TRUE(
-            co_await eventually([&] { return h.contents(*old) == h.contents(*fresh); }));
-        EXPECT_TRUE(co_await eventually([&] { return stuck.has_value(); }));
+            co_await wait_until([&] { return h.contents(*old) == h.contents(*fresh); }));
+        EXPECT_TRUE(co_await wait_until([&] { return stuck.has_value(); }));
         if (!stuck || stuck->has_value()) {
             ADD_FAILURE() << "the deposed leader's acks=all write did not fail";
             co_return;
@@ -392,16 +381,16 @@ TEST(raft_group, a_follower_cut_off_leaves_the_in_sync_replicas) {
         }
         auto& g = *h.nodes[*l]->group;
         EXPECT_TRUE(co_await g.replicate(batch_numbered(0), replicate_ack::majority));
-        EXPECT_TRUE(co_await eventually([&] { return g.in_sync_replicas() == 3; }));
+        EXPECT_TRUE(co_await wait_until([&] { return g.in_sync_replicas() == 3; }));
         auto f = (*l + 1) % 3;
         h.isolate(f);
         // Silent past an election timeout (10 ticks of 5 ms): out of sync.
-        EXPECT_TRUE(co_await eventually([&] { return g.in_sync_replicas() == 2; }));
+        EXPECT_TRUE(co_await wait_until([&] { return g.in_sync_replicas() == 2; }));
         EXPECT_TRUE(co_await g.replicate(batch_numbered(1), replicate_ack::majority));
         EXPECT_EQ(g.in_sync_replicas(), 2u);
         EXPECT_EQ(h.nodes[f]->group->in_sync_replicas(), 0u);
         h.heal();
-        EXPECT_TRUE(co_await eventually([&] { return g.in_sync_replicas() == 3; }));
+        EXPECT_TRUE(co_await wait_until([&] { return g.in_sync_replicas() == 3; }));
     });
 }
 
@@ -443,7 +432,7 @@ TEST(raft_group, a_producers_retry_gets_the_original_offsets_and_a_gap_is_refuse
             EXPECT_EQ(refused.code(), replicate_errc::not_leader);
         }
         // The followers' producer state came with the batches.
-        EXPECT_TRUE(co_await eventually(
+        EXPECT_TRUE(co_await wait_until(
             [&] { return h.nodes[f]->log->log->producers().find(42) != nullptr; }));
     });
 }
@@ -458,7 +447,7 @@ TEST(raft_group, a_peers_malformed_entries_are_dropped_not_stored) {
         EXPECT_TRUE(co_await h.nodes[*l]->group->replicate(batch_numbered(0),
                                                            replicate_ack::majority));
         auto f = (*l + 1) % 3;
-        EXPECT_TRUE(co_await eventually(
+        EXPECT_TRUE(co_await wait_until(
             [&] { return h.contents(f).size() == h.contents(*l).size(); }));
         auto before = h.contents(f);
         auto& g = *h.nodes[f]->group;
@@ -508,7 +497,7 @@ TEST(raft_group, committed_batches_survive_every_node_losing_power) {
             co_return;
         }
         // Every acknowledged batch, byte for byte, at its offset.
-        EXPECT_TRUE(co_await eventually([&] {
+        EXPECT_TRUE(co_await wait_until([&] {
             for (int i = 0; i < 3; ++i) {
                 auto now = h.contents(i);
                 if (now.size() < committed.size()

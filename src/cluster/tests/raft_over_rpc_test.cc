@@ -16,6 +16,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "runtime/tests/waits.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -27,14 +29,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using runtime::testing::sleep_for;
+using runtime::testing::wait_until;
+
 constexpr uint16_t raft_method = 1;
 constexpr raft::group_id group{0};
 
-runtime::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
-    boost::system::error_code ec;
-    co_await t.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-}
 
 class node {
 public:
@@ -160,17 +160,6 @@ std::optional<size_t> leader_of(const std::vector<std::unique_ptr<node>>& nodes)
     return std::nullopt;
 }
 
-runtime::awaitable<bool> wait_until(std::function<bool()> done,
-                                    std::chrono::milliseconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            co_return false;
-        }
-        co_await sleep_for(5ms);
-    }
-    co_return true;
-}
 
 } // namespace
 

@@ -10,6 +10,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "runtime/tests/waits.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -22,15 +24,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using runtime::testing::sleep_for;
+
 constexpr uint16_t echo = 1;
 constexpr uint16_t slow = 2;
 constexpr uint16_t failing = 3;
 
-runtime::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
-    boost::system::error_code ec;
-    co_await t.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-}
 
 // Runs `body` on a fresh reactor with a server listening on a free port.
 class rpc_fixture : public ::testing::Test {
