@@ -6,6 +6,9 @@
 #include "model/record.h"
 #include "model/record_batch_builder.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
 namespace cluster {
 namespace {
 
@@ -23,13 +26,35 @@ model::record_batch command_batch(const topic_command& cmd) {
     return b.build();
 }
 
+controller_errc to_controller_errc(replicate_errc e) {
+    switch (e) {
+        case replicate_errc::not_leader:
+        case replicate_errc::shutting_down:
+            return controller_errc::not_controller;
+        default:
+            return controller_errc::storage_error;
+    }
+}
+
 } // namespace
 
 controller::controller(boost::asio::any_io_executor shard, const std::string& data_dir,
-                       applier apply)
-  : _log(shard, storage::posix_file_system(), storage::join_path(data_dir, "controller"),
-         storage::system_clock_ms(), storage::housekeeping_options{})
-  , _apply(std::move(apply)) {}
+                       settings s, applier apply)
+  : _shard(shard)
+  , _data_dir(storage::join_path(data_dir, "controller"))
+  , _settings(std::move(s))
+  , _log(shard, storage::posix_file_system(), _data_dir, storage::system_clock_ms(),
+         storage::housekeeping_options{})
+  , _host(shard, _settings.self, _settings.tick, _settings.peers)
+  , _apply(std::move(apply))
+  , _commit_moved(std::make_unique<runtime::event>(shard))
+  , _applying(shard) {
+    if (_settings.voters.empty()) {
+        _settings.voters = {_settings.self};
+    }
+}
+
+controller::~controller() = default;
 
 runtime::awaitable<storage::result<void>> controller::start() {
     storage::log_config config;
@@ -40,84 +65,195 @@ runtime::awaitable<storage::result<void>> controller::start() {
         co_return m.error_value();
     }
     _metadata = *m;
-    auto& l = *_metadata->log;
-    model::offset next = l.offsets().log_start;
-    size_t replayed = 0;
-    while (next < l.offsets().next_offset) {
-        auto r = l.read(next, 1 << 20);
-        if (!r) {
-            co_return r.error_value();
-        }
-        model::batch_walker walker(r->data.share());
-        while (true) {
-            auto b = walker.next();
-            if (!b || !b->has_value()) {
-                break;
-            }
-            auto reader = model::record_reader::open(**b, 1 << 26);
-            while (reader) {
-                auto rec = reader->next();
-                if (!rec || *rec == nullptr) {
-                    break;
-                }
-                if (!(*rec)->value) {
-                    continue;
-                }
-                auto cmd = decode_command(base::iobuf::copy_of(*(*rec)->value));
-                if (!cmd) {
-                    co_return base::make_error(storage::errc::corrupted,
-                                               "metadata log: " + cmd.message());
-                }
-                ++replayed;
-                if (const auto* ids = std::get_if<allocate_producer_ids_cmd>(&*cmd)) {
-                    _producer_ids_end = std::max(_producer_ids_end, ids->end);
-                    continue;
-                }
-                _topics.apply(*cmd);
-                co_await _apply(*cmd);
-            }
-        }
-        next = model::offset(r->last_offset() + 1);
+    auto kv = storage::kvstore::open(storage::posix_file_system(),
+                                     storage::join_path(_data_dir, "raft"), {});
+    if (!kv) {
+        co_return kv.error_value();
     }
-    // What was left of the last block is skipped, never handed out twice.
-    _next_producer_id = _producer_ids_end;
-    _producer_ids_claimed = _producer_ids_end;
-    log.info("metadata log replayed: {} commands, {} topics, producer ids from {}",
-             replayed, _topics.topics().size(), _next_producer_id);
+    _kv = std::move(kv).value();
+    _state = std::make_unique<raft_state_store>(*_kv);
+    _host.use_state(*_state);
+    _applied_next = _metadata->log->offsets().log_start;
+    auto log_end = _metadata->log->offsets().next_offset;
+    raft_group::settings gs{group, "controller", _settings.self,
+                            raft::configuration{_settings.voters, {}}, _settings.options};
+    _group = std::make_unique<raft_group>(std::move(gs), *_metadata, *_state,
+                                          _host.outbox(), _shard);
+    _group->on_commit([this] { _commit_moved->set(); });
+    _host.add(*_group);
+    _log.start();
+    _host.start();
+    _group->start();
+    _host.round();
+    if (!_applying.try_enter()) {
+        co_return base::ok;
+    }
+    boost::asio::co_spawn(_shard, apply_committed(), boost::asio::detached);
+    if (_group->lone_leader()) {
+        // The log as it was is applied before the node serves anyone.
+        co_await wait_applied(model::offset(log_end() - 1));
+    }
+    log.info("metadata log applied up to offset {}: {} topics", _applied_next(),
+             _topics.topics().size());
     co_return base::ok;
 }
 
 runtime::awaitable<void> controller::stop() {
+    _stopping = true;
+    _commit_moved->set();
+    co_await _host.stop();
+    if (_group) {
+        co_await _group->stop();
+    }
+    wake_waiters();
+    co_await _applying.close();
     co_await _log.stop();
 }
 
-runtime::awaitable<bool> controller::persist(const topic_command& cmd) {
-    auto batch = command_batch(cmd);
-    auto appended = co_await _metadata->flusher->append(batch, model::term_id(0));
-    storage::result<void> flushed = base::ok;
-    if (appended) {
-        flushed = co_await _metadata->flusher->flush();
+// Applies what the group committed, in log order, as the commit index
+// moves: on the leader and on every other replica alike.
+runtime::awaitable<void> controller::apply_committed() {
+    runtime::gate_holder hold(_applying);
+    // Flushed on a majority, a lone leader's too: a crash loses nothing
+    // applied here.
+    auto committed_end = [this] {
+        return model::offset(_group->core().commit_index()() + 1);
+    };
+    while (!_stopping) {
+        auto committed = committed_end();
+        if (_applied_next >= committed) {
+            _commit_moved = std::make_unique<runtime::event>(_shard);
+            if (committed_end() > _applied_next || _stopping) {
+                continue;
+            }
+            auto* moved = _commit_moved.get();
+            co_await moved->wait();
+            continue;
+        }
+        auto read = _metadata->log->read(_applied_next, 1 << 20);
+        if (!read) {
+            log.error("metadata log: {}", read.message());
+            co_return;
+        }
+        auto task = apply_read(read->data.share(), committed);
+        auto next = co_await std::move(task);
+        if (!next) {
+            log.error("metadata log: {}", next.message());
+            co_return;
+        }
+        _applied_next = *next;
+        wake_waiters();
     }
-    if (!appended || !flushed) {
-        log.error("metadata log: {}", appended ? flushed.message() : appended.message());
-        co_return false;
+}
+
+runtime::awaitable<storage::result<model::offset>> controller::apply_read(
+    base::iobuf data, model::offset end) {
+    model::offset next = _applied_next;
+    model::batch_walker walker(std::move(data));
+    while (true) {
+        auto b = walker.next();
+        if (!b || !b->has_value() || (*b)->base_offset() >= end) {
+            break;
+        }
+        const auto& batch = **b;
+        next = model::offset(batch.last_offset()() + 1);
+        // Raft's own entries (a leader's first entry, configurations).
+        if (batch.header().is_control()) {
+            continue;
+        }
+        auto reader = model::record_reader::open(batch, 1 << 26);
+        while (reader) {
+            auto rec = reader->next();
+            if (!rec || *rec == nullptr) {
+                break;
+            }
+            if (!(*rec)->value) {
+                continue;
+            }
+            auto cmd = decode_command(base::iobuf::copy_of(*(*rec)->value));
+            if (!cmd) {
+                co_return base::make_error(storage::errc::corrupted, cmd.message());
+            }
+            if (const auto* ids = std::get_if<allocate_producer_ids_cmd>(&*cmd)) {
+                // A block starts where the last ended, whatever the claimant
+                // believed when it asked.
+                int64_t start = std::max(_producer_ids_end, ids->end - producer_id_block);
+                _producer_ids_end = start + producer_id_block;
+                // Kept for the claimant to find (a few: a claimant reads
+                // its own right after the apply).
+                _claims[batch.base_offset()()] = start;
+                if (_claims.size() > 16) {
+                    _claims.erase(_claims.begin());
+                }
+                continue;
+            }
+            co_await apply(*cmd);
+        }
     }
-    co_return true;
+    co_return next;
+}
+
+runtime::awaitable<void> controller::apply(const topic_command& cmd) {
+    _topics.apply(cmd);
+    co_await _apply(cmd);
+}
+
+void controller::wake_waiters() {
+    for (auto& w : _waiters) {
+        if (w.last < _applied_next || _stopping) {
+            w.done->set();
+        }
+    }
+}
+
+runtime::awaitable<bool> controller::wait_applied(model::offset last) {
+    // The waiter leaves the list itself: its event must outlive the wait.
+    auto it = _waiters.insert(
+        _waiters.end(), apply_waiter{last, std::make_unique<runtime::event>(_shard)});
+    wake_waiters();
+    co_await it->done->wait();
+    _waiters.erase(it);
+    co_return last < _applied_next;
+}
+
+runtime::awaitable<controller_errc> controller::commit(const topic_command& cmd) {
+    if (!is_leader()) {
+        co_return controller_errc::not_controller;
+    }
+    auto task = _group->replicate(command_batch(cmd), replicate_ack::majority);
+    auto written = co_await std::move(task);
+    if (!written) {
+        co_return to_controller_errc(written.code());
+    }
+    auto applied = co_await wait_applied(written->last_offset);
+    // Not applied: the node is stopping.
+    co_return applied ? controller_errc::none : controller_errc::not_controller;
 }
 
 runtime::awaitable<std::optional<int64_t>> controller::allocate_producer_id() {
-    while (_next_producer_id >= _producer_ids_end) {
-        // Every caller that finds the block used up claims one more, so an
-        // id is handed out only below an end already on disk.
-        _producer_ids_claimed =
-            std::max(_producer_ids_claimed, _producer_ids_end) + producer_id_block;
-        int64_t end = _producer_ids_claimed;
-        topic_command claim = allocate_producer_ids_cmd{end};
-        auto task = persist(claim);
-        if (!co_await std::move(task)) {
+    while (_next_producer_id >= _block_end) {
+        if (!is_leader()) {
             co_return std::nullopt;
         }
-        _producer_ids_end = std::max(_producer_ids_end, end);
+        topic_command claim =
+            allocate_producer_ids_cmd{_producer_ids_end + producer_id_block};
+        auto task = _group->replicate(command_batch(claim), replicate_ack::majority);
+        auto written = co_await std::move(task);
+        if (!written) {
+            co_return std::nullopt;
+        }
+        if (!co_await wait_applied(written->last_offset)) {
+            co_return std::nullopt;
+        }
+        auto placed = _claims.find(written->base_offset());
+        if (placed == _claims.end()) {
+            co_return std::nullopt;
+        }
+        if (_next_producer_id >= _block_end) {
+            _next_producer_id = placed->second;
+            _block_end = placed->second + producer_id_block;
+        }
+        _claims.erase(placed);
     }
     co_return _next_producer_id++;
 }
@@ -125,18 +261,16 @@ runtime::awaitable<std::optional<int64_t>> controller::allocate_producer_id() {
 runtime::awaitable<controller_errc> controller::replicate(topic_command cmd,
                                                           const std::string& name) {
     _in_flight.insert(name);
-    auto persisted = co_await persist(cmd);
-    if (!persisted) {
-        _in_flight.erase(name);
-        co_return controller_errc::storage_error;
-    }
-    _topics.apply(cmd);
-    co_await _apply(cmd);
+    auto task = commit(cmd);
+    auto e = co_await std::move(task);
     _in_flight.erase(name);
-    co_return controller_errc::none;
+    co_return e;
 }
 
 runtime::awaitable<controller_errc> controller::create_topic(topic_metadata topic) {
+    if (!is_leader()) {
+        co_return controller_errc::not_controller;
+    }
     if (_topics.find(topic.name) || _in_flight.contains(topic.name)) {
         co_return controller_errc::topic_exists;
     }
@@ -146,6 +280,9 @@ runtime::awaitable<controller_errc> controller::create_topic(topic_metadata topi
 }
 
 runtime::awaitable<controller_errc> controller::delete_topic(std::string name) {
+    if (!is_leader()) {
+        co_return controller_errc::not_controller;
+    }
     if (!_topics.find(name) || _in_flight.contains(name)) {
         co_return controller_errc::unknown_topic;
     }
@@ -155,6 +292,9 @@ runtime::awaitable<controller_errc> controller::delete_topic(std::string name) {
 
 runtime::awaitable<controller_errc> controller::create_partitions(std::string name,
                                                                   int32_t total) {
+    if (!is_leader()) {
+        co_return controller_errc::not_controller;
+    }
     const auto* t = _topics.find(name);
     if (!t || _in_flight.contains(name)) {
         co_return controller_errc::unknown_topic;
@@ -168,6 +308,9 @@ runtime::awaitable<controller_errc> controller::create_partitions(std::string na
 
 runtime::awaitable<controller_errc> controller::set_topic_configs(
     std::string name, std::map<std::string, std::string> configs) {
+    if (!is_leader()) {
+        co_return controller_errc::not_controller;
+    }
     if (!_topics.find(name) || _in_flight.contains(name)) {
         co_return controller_errc::unknown_topic;
     }

@@ -1,14 +1,24 @@
 #pragma once
 
+#include "cluster/raft_group.h"
+#include "cluster/raft_host.h"
+#include "cluster/raft_state_store.h"
 #include "cluster/topic_table.h"
+#include "runtime/event.h"
+#include "runtime/gate.h"
 #include "runtime/smp.h"
+#include "storage/kvstore.h"
 #include "storage/log_manager.h"
 
+#include <chrono>
 #include <functional>
+#include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace cluster {
 
@@ -20,24 +30,46 @@ enum class controller_errc {
     invalid_partitions,
     // The metadata log could not take the command (disk full, I/O error).
     storage_error,
+    // This node does not lead the controller group (or stopped leading it
+    // before the command committed).
+    not_controller,
 };
 
-// The data-plane controller of a single node: the one writer of the
-// metadata log (<data dir>/controller/metadata-0), on shard 0. A command is
-// checked against the topics as they stand, appended and flushed, then
-// applied on every shard. At start the log is replayed the same way. The
-// Raft issue replicates this log between controller nodes; the commands
-// and the apply path stay.
+// The data-plane controller: Raft group 0 over the metadata log
+// (<data dir>/controller/metadata-0, its term and vote in the kvstore at
+// <data dir>/controller/raft), on shard 0. Its voters are the cluster's
+// controller nodes (this node alone by default). The leader checks a
+// command against the topics as they stand and replicates it; every
+// replica applies committed commands, in log order, on every shard. At
+// start the log is applied the same way from its beginning.
 class controller {
 public:
     using applier = std::function<runtime::awaitable<void>(const topic_command&)>;
+    struct settings {
+        raft::node_id self{0};
+        // The controller group's voters; this node alone when empty.
+        std::vector<raft::node_id> voters;
+        std::chrono::milliseconds tick{10};
+        raft::options options;
+        peer_directory peers;
+    };
+
+    // The controller group's id on the wire.
+    static constexpr raft::group_id group{0};
 
     controller(boost::asio::any_io_executor shard, const std::string& data_dir,
-               applier apply);
+               settings s, applier apply);
+    ~controller();
 
-    // Replays the metadata log through the applier.
+    // Opens the metadata log and starts the group. A lone voter leads at
+    // once: start() returns once the log, as it was, has been applied.
     runtime::awaitable<storage::result<void>> start();
     runtime::awaitable<void> stop();
+
+    // A peer's Raft batch for the controller group.
+    void receive(raft::batch b) { _host.receive(std::move(b)); }
+    bool is_leader() const { return _group && _group->is_leader(); }
+    raft::node_id leader() const { return _group ? _group->leader() : raft::no_node; }
 
     runtime::awaitable<controller_errc> create_topic(topic_metadata topic);
     runtime::awaitable<controller_errc> delete_topic(std::string name);
@@ -46,35 +78,67 @@ public:
     runtime::awaitable<controller_errc> set_topic_configs(
         std::string name, std::map<std::string, std::string> configs);
 
-    // A producer id never handed out before, on this node or (once the
-    // log is replicated) any other; nullopt when the metadata log cannot
-    // take the next block.
+    // A producer id never handed out before, on this node or any other;
+    // nullopt when the metadata log cannot take the next block or this
+    // node does not lead the controller.
     runtime::awaitable<std::optional<int64_t>> allocate_producer_id();
 
-    // Shard 0's copy, which commands are checked against.
+    // The topics as applied on this node (shard 0's copy).
     const topic_table& topics() const { return _topics; }
 
     // Producer ids are claimed from the metadata log this many at a time.
     static constexpr int64_t producer_id_block = 1000;
 
 private:
+    struct apply_waiter {
+        model::offset last;
+        std::unique_ptr<runtime::event> done;
+    };
+
     runtime::awaitable<controller_errc> replicate(topic_command cmd,
                                                   const std::string& name);
-    // Appends and flushes a command; false when the log could not take it.
-    runtime::awaitable<bool> persist(const topic_command& cmd);
+    // Replicates a command and waits until it is applied here.
+    runtime::awaitable<controller_errc> commit(const topic_command& cmd);
+    runtime::awaitable<void> apply_committed();
+    // Applies the commands of the batches read, below `end`; the offset
+    // after the last one applied, or an error for bytes that do not decode.
+    runtime::awaitable<storage::result<model::offset>> apply_read(base::iobuf data,
+                                                                  model::offset end);
+    runtime::awaitable<void> apply(const topic_command& cmd);
+    // Waits until the entry ending at `last` is applied here; false when
+    // the controller stopped first.
+    runtime::awaitable<bool> wait_applied(model::offset last);
+    void wake_waiters();
 
+    boost::asio::any_io_executor _shard;
+    std::string _data_dir;
+    settings _settings;
     storage::log_manager _log;
     storage::log_manager::managed* _metadata{nullptr};
+    std::unique_ptr<storage::kvstore> _kv;
+    std::unique_ptr<raft_state_store> _state;
+    raft_host _host;
+    std::unique_ptr<raft_group> _group;
     applier _apply;
     topic_table _topics;
+    // Raw offset of the next entry to apply.
+    model::offset _applied_next{0};
+    std::unique_ptr<runtime::event> _commit_moved;
+    std::list<apply_waiter> _waiters;
+    runtime::gate _applying;
+    bool _stopping{false};
     // Topics with a command between check and apply: a second command for
     // one of them is refused rather than checked against stale state.
     std::set<std::string, std::less<>> _in_flight;
-    // Producer ids: the next to hand out, the end of the durable claim,
-    // and the end of the claims in flight.
-    int64_t _next_producer_id{0};
+    // Producer ids: the end of every block claimed so far (as applied),
+    // and this node's block, [next, end), taken from its own claim.
     int64_t _producer_ids_end{0};
-    int64_t _producer_ids_claimed{0};
+    int64_t _next_producer_id{0};
+    int64_t _block_end{0};
+    // The latest claims applied, by raw offset, and where each block
+    // starts: where the one before ended, whatever the claimant believed,
+    // so claims made on stale state by two leaders never overlap.
+    std::map<int64_t, int64_t> _claims;
 };
 
 } // namespace cluster

@@ -3,10 +3,6 @@
 #include "base/logger.h"
 #include "cluster/group_router.h"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <fmt/format.h>
 
 #include <charconv>
@@ -39,12 +35,7 @@ partition_manager::partition_manager(boost::asio::any_io_executor shard,
   , _raft(raft)
   , _logs(shard, storage::posix_file_system(), storage::join_path(data_dir, "kafka"),
           storage::system_clock_ms(), options)
-  , _outbox(raft.self)
-  , _transport(shard, raft.peers)
-  , _tick_timer(shard)
-  , _ticking(shard) {
-    _outbox.on_first_post([this] { schedule_round(); });
-}
+  , _host(shard, raft.self, raft.tick, raft.peers) {}
 
 partition_manager::~partition_manager() = default;
 
@@ -188,6 +179,7 @@ storage::result<void> partition_manager::open() {
     }
     _kv = std::move(kv).value();
     _state = std::make_unique<raft_state_store>(*_kv);
+    _host.use_state(*_state);
     return base::ok;
 }
 
@@ -249,8 +241,8 @@ std::unique_ptr<partition> partition_manager::make_partition(
     raft_group::settings settings{
         id, log_name(topic.name, index), _raft.self,
         raft::configuration{topic.replicas_of(index, _raft.self), {}}, options};
-    auto group =
-        std::make_unique<raft_group>(std::move(settings), log, *_state, _outbox, _shard);
+    auto group = std::make_unique<raft_group>(std::move(settings), log, *_state,
+                                              _host.outbox(), _shard);
     auto* g = group.get();
     auto name = topic.name;
     g->on_commit([this, name, index] {
@@ -284,11 +276,11 @@ storage::result<void> partition_manager::ensure(const topic_metadata& topic,
         }
         auto made = make_partition(topic, p, **m);
         auto& group = made->raft();
-        _by_group[group.id()()] = made.get();
         _partitions.emplace(name, std::move(made));
+        _host.add(group);
         group.start();
     }
-    send_round();
+    _host.round();
     return base::ok;
 }
 
@@ -302,7 +294,7 @@ runtime::awaitable<void> partition_manager::drop(const topic_metadata& topic,
         if (auto it = _partitions.find(name); it != _partitions.end()) {
             auto part = std::move(it->second);
             _partitions.erase(it);
-            _by_group.erase(part->raft().id()());
+            _host.remove(part->raft().id());
             co_await part->raft().stop();
         }
         if (auto r = _state->forget(name); !r) {
@@ -322,72 +314,16 @@ partition* partition_manager::get(std::string_view topic, int32_t partition) {
 }
 
 void partition_manager::receive(raft::batch b) {
-    for (auto& m : b.messages) {
-        auto it = _by_group.find(m.group());
-        if (it != _by_group.end()) {
-            it->second->raft().receive(raft::envelope{b.from, b.to, std::move(m.msg)});
-        }
-    }
-    send_round();
+    _host.receive(std::move(b));
 }
 
 void partition_manager::start() {
     _logs.start();
-    boost::asio::co_spawn(_shard, run_ticks(), boost::asio::detached);
-}
-
-runtime::awaitable<void> partition_manager::run_ticks() {
-    if (!_ticking.try_enter()) {
-        co_return;
-    }
-    runtime::gate_holder hold(_ticking);
-    while (!_stopping) {
-        _tick_timer.expires_after(_raft.tick);
-        boost::system::error_code ec;
-        co_await _tick_timer.async_wait(
-            boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-        if (_stopping) {
-            break;
-        }
-        for (auto& [name, p] : _partitions) {
-            p->raft().tick();
-        }
-        send_round();
-    }
-}
-
-void partition_manager::send_round() {
-    if (!_state) {
-        return;
-    }
-    if (auto synced = _state->sync(); !synced) {
-        // Nothing may leave before the votes it follows are durable.
-        log.error("syncing Raft state: {}", synced.message());
-        return;
-    }
-    for (const auto& b : _outbox.flush()) {
-        _transport.send(b);
-    }
-}
-
-void partition_manager::schedule_round() {
-    if (_round_scheduled || !_ticking.try_enter()) {
-        return;
-    }
-    _round_scheduled = true;
-    boost::asio::post(_shard, [this] {
-        runtime::gate_holder hold(_ticking);
-        _round_scheduled = false;
-        if (!_stopping) {
-            send_round();
-        }
-    });
+    _host.start();
 }
 
 runtime::awaitable<void> partition_manager::stop() {
-    _stopping = true;
-    _tick_timer.cancel();
-    co_await _ticking.close();
+    co_await _host.stop();
     // A drop() under way may erase from the map meanwhile: look each up.
     std::vector<std::string> names;
     for (const auto& [name, p] : _partitions) {
@@ -398,9 +334,7 @@ runtime::awaitable<void> partition_manager::stop() {
             co_await it->second->raft().stop();
         }
     }
-    co_await _transport.stop();
     co_await _logs.stop();
-    _by_group.clear();
     _partitions.clear();
 }
 

@@ -2,16 +2,12 @@
 
 #include "cluster/leaders_table.h"
 #include "cluster/partition.h"
+#include "cluster/raft_host.h"
 #include "cluster/raft_state_store.h"
-#include "cluster/raft_transport.h"
 #include "cluster/topic_table.h"
-#include "raft/outbox.h"
-#include "runtime/gate.h"
 #include "runtime/smp.h"
 #include "storage/kvstore.h"
 #include "storage/log_manager.h"
-
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <functional>
@@ -19,7 +15,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 namespace cluster {
 
@@ -32,9 +27,8 @@ namespace cluster {
 //
 // A partition's voters are its replicas (topic_metadata::replicas); one
 // whose only replica is this node leads at once and commits what it has
-// flushed. Messages to peers leave through the shard's raft_transport,
-// batched per peer across groups, at every tick and as soon as a group
-// has something to say; peers' batches come in through receive().
+// flushed. The shard's raft_host ticks the groups and carries their
+// messages; peers' batches come in through receive().
 class partition_manager {
 public:
     struct raft_settings {
@@ -95,11 +89,6 @@ private:
     static std::string log_name(std::string_view topic, int32_t partition);
     // A replica of the partition is on this node, and this shard owns it.
     bool hosts(const topic_metadata& topic, int32_t p, unsigned shard_count) const;
-    runtime::awaitable<void> run_ticks();
-    // The term and vote durable, then the round's messages out.
-    void send_round();
-    // A round soon, for messages posted between ticks.
-    void schedule_round();
     std::unique_ptr<partition> make_partition(const topic_metadata& topic, int32_t index,
                                               storage::log_manager::managed& log);
 
@@ -110,16 +99,10 @@ private:
     storage::log_manager _logs;
     std::unique_ptr<storage::kvstore> _kv;
     std::unique_ptr<raft_state_store> _state;
-    raft::outbox _outbox;
-    raft_transport _transport;
+    raft_host _host;
     std::map<std::string, std::unique_ptr<partition>, std::less<>> _partitions;
-    std::unordered_map<int64_t, partition*> _by_group;
-    bool _round_scheduled{false};
     commit_listener _on_commit;
     leadership_listener _on_leadership;
-    boost::asio::steady_timer _tick_timer;
-    runtime::gate _ticking;
-    bool _stopping{false};
 };
 
 } // namespace cluster

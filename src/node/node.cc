@@ -234,11 +234,16 @@ public:
             s->partitions->start();
         });
         co_await std::move(open_partitions);
+        // Peers may need this node's vote before its controller has applied
+        // the metadata log.
+        co_await runtime::submit_to(runtime::shard_id(0), [this] { listen_rpc(); });
         auto replayed = co_await runtime::submit_to(
             runtime::shard_id(0), [this]() -> runtime::awaitable<storage::result<void>> {
+                cluster::controller::settings settings{.self = _kafka_config.node_id};
                 _controller = std::make_unique<cluster::controller>(
                     runtime::smp::instance().context(runtime::shard_id(0)).get_executor(),
-                    _data_dir, [this](const cluster::topic_command& cmd) {
+                    _data_dir, std::move(settings),
+                    [this](const cluster::topic_command& cmd) {
                         return apply_everywhere(cmd);
                     });
                 co_return co_await _controller->start();
@@ -246,7 +251,6 @@ public:
         if (!replayed) {
             throw std::runtime_error("metadata log: " + replayed.message());
         }
-        co_await runtime::submit_to(runtime::shard_id(0), [this] { listen_rpc(); });
         std::vector<cluster::partition_manager*> partitions;
         for (auto& s : _shards) {
             partitions.push_back(s->partitions.get());
@@ -403,8 +407,9 @@ private:
                  advertised.host, advertised.port);
     }
 
-    // A peer's Raft batch, split by the shard that runs each group and
-    // handed to those shards in the order it came. A batch for another
+    // A peer's Raft batch, split by the shard that runs each group (the
+    // controller's on this one) and handed to those shards in the order it
+    // came. A batch for another
     // node is refused (the peer's directory is stale).
     void route_raft_batch(const base::iobuf& in) {
         auto b = raft::decode_batch(in);
@@ -416,10 +421,16 @@ private:
                 fmt::format("a Raft batch for node {}, not this one", b->to()));
         }
         std::vector<raft::batch> per_shard(_shards.size());
+        raft::batch for_controller{b->from, b->to, {}};
         for (auto& m : b->messages) {
-            if (auto shard = _router.shard_of(m.group)) {
+            if (m.group == cluster::controller::group) {
+                for_controller.messages.push_back(std::move(m));
+            } else if (auto shard = _router.shard_of(m.group)) {
                 per_shard[(*shard)()].messages.push_back(std::move(m));
             }
+        }
+        if (_controller && !for_controller.messages.empty()) {
+            _controller->receive(std::move(for_controller));
         }
         for (unsigned i = 0; i < per_shard.size(); ++i) {
             if (per_shard[i].messages.empty()) {

@@ -37,8 +37,6 @@ using runtime::testing::wait_until;
 
 constexpr raft::group_id group{7};
 
-
-
 // A stored batch as the test compares them across replicas.
 struct stored {
     int64_t base;

@@ -35,7 +35,6 @@ using runtime::testing::wait_until;
 constexpr uint16_t raft_method = 1;
 constexpr raft::group_id group{0};
 
-
 class node {
 public:
     node(boost::asio::io_context& io, int id, raft::configuration config)
@@ -159,7 +158,6 @@ std::optional<size_t> leader_of(const std::vector<std::unique_ptr<node>>& nodes)
     }
     return std::nullopt;
 }
-
 
 } // namespace
 

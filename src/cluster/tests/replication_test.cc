@@ -5,27 +5,15 @@
 // elect another leader when the first one's node stops.
 
 #include "cluster/partition_manager.h"
+#include "cluster/tests/fixtures.h"
 #include "model/batch_walker.h"
-#include "raft/wire.h"
-#include "rpc/server.h"
-#include "storage/tests/test_batches.h"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include "runtime/tests/waits.h"
+#include "storage/tests/test_batches.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <exception>
-#include <filesystem>
 #include <functional>
-#include <future>
 #include <map>
 #include <memory>
 
@@ -34,52 +22,28 @@ using namespace std::chrono_literals;
 namespace cluster {
 namespace {
 
-using runtime::testing::sleep_for;
 using runtime::testing::wait_until;
-
-struct temp_dir {
-    temp_dir() {
-        char tmpl[] = "/tmp/replication_test_XXXXXX";
-        if (::mkdtemp(tmpl) != nullptr) {
-            path = tmpl;
-        }
-    }
-    ~temp_dir() { std::filesystem::remove_all(path); }
-    std::string path;
-};
 
 class node {
 public:
     node(boost::asio::io_context& io, const std::string& dir, int id,
          const std::map<int, uint16_t>& ports)
-      : _server(io.get_executor(), {}) {
+      : _endpoint(io.get_executor(),
+                  [this](raft::batch b) { manager->receive(std::move(b)); }) {
         partition_manager::raft_settings raft{.self = model::node_id(id)};
-        raft.peers = [&ports](raft::node_id n) -> std::optional<peer_address> {
-            auto it = ports.find(n());
-            if (it == ports.end()) {
-                return std::nullopt;
-            }
-            return peer_address{"127.0.0.1", it->second};
-        };
+        raft.peers = testing::loopback_peers(ports);
         manager = std::make_unique<partition_manager>(
             io.get_executor(), storage::join_path(dir, std::to_string(id)),
             storage::log_config{}, storage::housekeeping_options{}, raft);
         auto opened = manager->open();
         EXPECT_TRUE(opened) << opened.message();
-        _server.register_method(
-            raft_batch_method, [this](base::iobuf in) -> runtime::awaitable<base::iobuf> {
-                if (auto b = raft::decode_batch(in)) {
-                    manager->receive(std::move(*b));
-                }
-                co_return base::iobuf{};
-            });
     }
 
-    uint16_t listen() { return _server.listen("127.0.0.1", 0); }
+    uint16_t listen() { return _endpoint.listen(); }
 
     runtime::awaitable<void> stop() {
         stopped = true;
-        co_await _server.stop();
+        co_await _endpoint.stop();
         co_await manager->stop();
     }
 
@@ -87,10 +51,8 @@ public:
     bool stopped{false};
 
 private:
-    rpc::server _server;
+    testing::raft_endpoint _endpoint;
 };
-
-
 
 // The node whose replica of t-<p> leads, among those still running.
 node* leader_of(std::vector<std::unique_ptr<node>>& nodes, int32_t p) {
@@ -119,34 +81,6 @@ std::vector<int64_t> offsets_held(partition& p) {
     return out;
 }
 
-// Runs the body on a shard (partition managers are shard services) and
-// waits for it on the test's thread.
-void run(const std::function<runtime::awaitable<void>(boost::asio::io_context&)>& body) {
-    runtime::smp shards({.count = 1, .pin = false});
-    shards.start();
-    auto& io = shards.context(runtime::shard_id(0));
-    std::promise<void> done;
-    boost::asio::co_spawn(
-        io,
-        [&]() -> runtime::awaitable<void> {
-            try {
-                co_await body(io);
-                done.set_value();
-            } catch (...) {
-                done.set_exception(std::current_exception());
-            }
-        },
-        boost::asio::detached);
-    auto finished = done.get_future();
-    bool in_time = finished.wait_for(60s) == std::future_status::ready;
-    EXPECT_TRUE(in_time);
-    if (in_time) {
-        finished.get();
-    }
-    shards.stop();
-    shards.join();
-}
-
 topic_metadata replicated_topic(int32_t partitions) {
     topic_metadata t;
     t.name = "t";
@@ -162,9 +96,9 @@ topic_metadata replicated_topic(int32_t partitions) {
 } // namespace
 
 TEST(replication, three_nodes_replicate_over_the_internal_rpc_and_fail_over) {
-    temp_dir dir;
+    testing::temp_dir dir;
     ASSERT_FALSE(dir.path.empty());
-    run([&](boost::asio::io_context& io) -> runtime::awaitable<void> {
+    testing::run_on_shard([&](boost::asio::io_context& io) -> runtime::awaitable<void> {
         constexpr int32_t partitions = 4;
         std::map<int, uint16_t> ports;
         std::vector<std::unique_ptr<node>> nodes;

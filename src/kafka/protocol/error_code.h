@@ -41,6 +41,7 @@ enum class error_code : int16_t {
     invalid_replication_factor = 38,
     invalid_replica_assignment = 39,
     invalid_config = 40,
+    not_controller = 41,
     invalid_request = 42,
     policy_violation = 44,
     out_of_order_sequence_number = 45,

@@ -30,7 +30,6 @@ constexpr uint16_t echo = 1;
 constexpr uint16_t slow = 2;
 constexpr uint16_t failing = 3;
 
-
 // Runs `body` on a fresh reactor with a server listening on a free port.
 class rpc_fixture : public ::testing::Test {
 protected:

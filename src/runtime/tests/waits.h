@@ -21,9 +21,9 @@ inline awaitable<void> sleep_for(std::chrono::milliseconds d) {
 }
 
 // True once `done` holds, polled every 5 ms; false when `limit` passes first.
-inline awaitable<bool> wait_until(std::function<bool()> done,
-                                  std::chrono::milliseconds limit =
-                                      std::chrono::seconds(10)) {
+inline awaitable<bool> wait_until(
+    std::function<bool()> done,
+    std::chrono::milliseconds limit = std::chrono::seconds(10)) {
     auto deadline = std::chrono::steady_clock::now() + limit;
     while (!done()) {
         if (std::chrono::steady_clock::now() > deadline) {

@@ -137,6 +137,8 @@ error_code to_error_code(cluster::controller_errc e) {
             return error_code::invalid_partitions;
         case cluster::controller_errc::storage_error:
             return error_code::kafka_storage_error;
+        case cluster::controller_errc::not_controller:
+            return error_code::not_controller;
     }
     return error_code::unknown_server_error;
 }
