@@ -13,6 +13,7 @@ enum class command_type : uint8_t {
     create_partitions = 3,
     set_topic_configs = 4,
     allocate_producer_ids = 5,
+    register_node = 6,
 };
 
 class encoder {
@@ -35,6 +36,10 @@ public:
         }
     }
     void bytes(const topic_id& id) { _out.insert(_out.end(), id.begin(), id.end()); }
+    void address(const node_address& a) {
+        string(a.host);
+        fixed(a.port);
+    }
     void replicas(const std::vector<std::vector<model::node_id>>& r) {
         fixed<uint32_t>(static_cast<uint32_t>(r.size()));
         for (const auto& nodes : r) {
@@ -87,6 +92,12 @@ public:
                       _in.begin() + static_cast<ptrdiff_t>(_pos), out.begin());
         }
         return out;
+    }
+    node_address address() {
+        node_address a;
+        a.host = string();
+        a.port = fixed<uint16_t>();
+        return a;
     }
     // Replicas are a later field: commands written before it end here.
     std::vector<std::vector<model::node_id>> replicas() {
@@ -166,6 +177,12 @@ base::iobuf encode_command(const topic_command& cmd) {
                        e.fixed(static_cast<uint8_t>(command_type::allocate_producer_ids));
                        e.fixed(c.end);
                    },
+                   [&](const register_node_cmd& c) {
+                       e.fixed(static_cast<uint8_t>(command_type::register_node));
+                       e.fixed(c.node.id());
+                       e.address(c.node.kafka);
+                       e.address(c.node.rpc);
+                   },
                },
                cmd);
     return e.done();
@@ -208,6 +225,14 @@ base::result<topic_command, errc> decode_command(const base::iobuf& bytes) {
         case command_type::allocate_producer_ids:
             out = allocate_producer_ids_cmd{d.fixed<int64_t>()};
             break;
+        case command_type::register_node: {
+            register_node_cmd c;
+            c.node.id = model::node_id(d.fixed<int32_t>());
+            c.node.kafka = d.address();
+            c.node.rpc = d.address();
+            out = std::move(c);
+            break;
+        }
         default:
             return base::make_error(
                 errc::bad_command,

@@ -80,6 +80,11 @@ runtime::awaitable<storage::result<void>> controller::start() {
     _group = std::make_unique<raft_group>(std::move(gs), *_metadata, *_state,
                                           _host.outbox(), _shard);
     _group->on_commit([this] { _commit_moved->set(); });
+    _group->on_leadership([this] {
+        if (_leadership_listener) {
+            _leadership_listener(_group->leader());
+        }
+    });
     _host.add(*_group);
     _log.start();
     _host.start();
@@ -194,8 +199,43 @@ runtime::awaitable<storage::result<model::offset>> controller::apply_read(
 }
 
 runtime::awaitable<void> controller::apply(const topic_command& cmd) {
+    if (const auto* reg = std::get_if<register_node_cmd>(&cmd)) {
+        _members.apply(*reg);
+    }
     _topics.apply(cmd);
     co_await _apply(cmd);
+}
+
+std::optional<std::vector<std::vector<model::node_id>>> controller::place(
+    const topic_id& id, int32_t first, int32_t count, int16_t rf) const {
+    std::vector<model::node_id> nodes;
+    for (const auto& [n, m] : _members.all()) {
+        nodes.push_back(m.id);
+    }
+    if (nodes.empty()) {
+        // Not registered yet: a lone node places on itself.
+        nodes.push_back(_settings.self);
+    }
+    if (rf < 1 || static_cast<size_t>(rf) > nodes.size()) {
+        return std::nullopt;
+    }
+    // Round robin from a start of the topic's own, so that the first
+    // replicas (preferred leaders) of different topics spread too.
+    size_t start = 0;
+    for (auto b : id) {
+        start = start * 31 + b;
+    }
+    std::vector<std::vector<model::node_id>> out;
+    for (int32_t p = first; p < first + count; ++p) {
+        std::vector<model::node_id> replicas;
+        for (int16_t r = 0; r < rf; ++r) {
+            replicas.push_back(
+                nodes[(start + static_cast<size_t>(p) + static_cast<size_t>(r))
+                      % nodes.size()]);
+        }
+        out.push_back(std::move(replicas));
+    }
+    return out;
 }
 
 void controller::wake_waiters() {
@@ -216,7 +256,7 @@ runtime::awaitable<bool> controller::wait_applied(model::offset last) {
     co_return last < _applied_next;
 }
 
-runtime::awaitable<controller_errc> controller::commit(const topic_command& cmd) {
+runtime::awaitable<controller_errc> controller::commit(topic_command cmd) {
     if (!is_leader()) {
         co_return controller_errc::not_controller;
     }
@@ -274,8 +314,26 @@ runtime::awaitable<controller_errc> controller::create_topic(topic_metadata topi
     if (_topics.find(topic.name) || _in_flight.contains(topic.name)) {
         co_return controller_errc::topic_exists;
     }
+    if (topic.replicas.empty()) {
+        auto placed = place(topic.id, 0, topic.partitions, topic.replication_factor);
+        if (!placed) {
+            co_return controller_errc::invalid_replication_factor;
+        }
+        topic.replicas = std::move(*placed);
+    }
     std::string name = topic.name;
     auto task = replicate(create_topic_cmd{std::move(topic)}, name);
+    co_return co_await std::move(task);
+}
+
+runtime::awaitable<controller_errc> controller::register_node(member node) {
+    if (!is_leader()) {
+        co_return controller_errc::not_controller;
+    }
+    if (const auto* known = _members.find(node.id); known && *known == node) {
+        co_return controller_errc::none;
+    }
+    auto task = commit(register_node_cmd{std::move(node)});
     co_return co_await std::move(task);
 }
 
@@ -290,8 +348,8 @@ runtime::awaitable<controller_errc> controller::delete_topic(std::string name) {
     co_return co_await std::move(task);
 }
 
-runtime::awaitable<controller_errc> controller::create_partitions(std::string name,
-                                                                  int32_t total) {
+runtime::awaitable<controller_errc> controller::create_partitions(
+    std::string name, int32_t total, std::vector<std::vector<model::node_id>> replicas) {
     if (!is_leader()) {
         co_return controller_errc::not_controller;
     }
@@ -302,7 +360,16 @@ runtime::awaitable<controller_errc> controller::create_partitions(std::string na
     if (total <= t->partitions) {
         co_return controller_errc::invalid_partitions;
     }
-    auto task = replicate(create_partitions_cmd{name, total}, name);
+    // Replicas as many as the topic's first partition has.
+    if (replicas.empty()) {
+        auto rf = static_cast<int16_t>(t->replicas_of(0, _settings.self).size());
+        auto placed = place(t->id, t->partitions, total - t->partitions, rf);
+        if (!placed) {
+            co_return controller_errc::invalid_replication_factor;
+        }
+        replicas = std::move(*placed);
+    }
+    auto task = replicate(create_partitions_cmd{name, total, std::move(replicas)}, name);
     co_return co_await std::move(task);
 }
 

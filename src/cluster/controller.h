@@ -22,6 +22,11 @@
 
 namespace cluster {
 
+// The internal RPC method by which a node asks the controller's leader to
+// record its addresses: the request is an encoded register_node_cmd, the
+// answer one byte, the controller_errc.
+inline constexpr uint16_t register_node_method = 2;
+
 // Why the controller refused a command.
 enum class controller_errc {
     none,
@@ -33,6 +38,8 @@ enum class controller_errc {
     // This node does not lead the controller group (or stopped leading it
     // before the command committed).
     not_controller,
+    // More replicas asked for than the cluster has nodes.
+    invalid_replication_factor,
 };
 
 // The data-plane controller: Raft group 0 over the metadata log
@@ -69,22 +76,35 @@ public:
     // A peer's Raft batch for the controller group.
     void receive(raft::batch b) { _host.receive(std::move(b)); }
     bool is_leader() const { return _group && _group->is_leader(); }
+    // Called whenever the controller's leader (as this node knows it) changes.
+    void on_leadership(std::function<void(raft::node_id)> l) {
+        _leadership_listener = std::move(l);
+    }
     raft::node_id leader() const { return _group ? _group->leader() : raft::no_node; }
 
+    // Creates a topic; partitions without replicas listed are placed on
+    // the registered nodes (replication_factor of them each, spread).
     runtime::awaitable<controller_errc> create_topic(topic_metadata topic);
     runtime::awaitable<controller_errc> delete_topic(std::string name);
-    runtime::awaitable<controller_errc> create_partitions(std::string name,
-                                                          int32_t total);
+    // Adds partitions up to `total`, on the replicas given (one list per
+    // new partition) or, when none are, placed like a new topic's.
+    runtime::awaitable<controller_errc> create_partitions(
+        std::string name, int32_t total,
+        std::vector<std::vector<model::node_id>> replicas = {});
     runtime::awaitable<controller_errc> set_topic_configs(
         std::string name, std::map<std::string, std::string> configs);
+
+    // Records a node's addresses (a no-op when they are recorded already).
+    runtime::awaitable<controller_errc> register_node(member node);
 
     // A producer id never handed out before, on this node or any other;
     // nullopt when the metadata log cannot take the next block or this
     // node does not lead the controller.
     runtime::awaitable<std::optional<int64_t>> allocate_producer_id();
 
-    // The topics as applied on this node (shard 0's copy).
+    // The topics and nodes as applied on this node.
     const topic_table& topics() const { return _topics; }
+    const members_table& members() const { return _members; }
 
     // Producer ids are claimed from the metadata log this many at a time.
     static constexpr int64_t producer_id_block = 1000;
@@ -98,13 +118,19 @@ private:
     runtime::awaitable<controller_errc> replicate(topic_command cmd,
                                                   const std::string& name);
     // Replicates a command and waits until it is applied here.
-    runtime::awaitable<controller_errc> commit(const topic_command& cmd);
+    runtime::awaitable<controller_errc> commit(topic_command cmd);
     runtime::awaitable<void> apply_committed();
     // Applies the commands of the batches read, below `end`; the offset
     // after the last one applied, or an error for bytes that do not decode.
     runtime::awaitable<storage::result<model::offset>> apply_read(base::iobuf data,
                                                                   model::offset end);
     runtime::awaitable<void> apply(const topic_command& cmd);
+    // Replicas for `count` partitions from `first` on, `rf` each, spread
+    // over the registered nodes; nullopt when there are fewer nodes.
+    std::optional<std::vector<std::vector<model::node_id>>> place(const topic_id& id,
+                                                                  int32_t first,
+                                                                  int32_t count,
+                                                                  int16_t rf) const;
     // Waits until the entry ending at `last` is applied here; false when
     // the controller stopped first.
     runtime::awaitable<bool> wait_applied(model::offset last);
@@ -120,7 +146,9 @@ private:
     raft_host _host;
     std::unique_ptr<raft_group> _group;
     applier _apply;
+    std::function<void(raft::node_id)> _leadership_listener;
     topic_table _topics;
+    members_table _members;
     // Raw offset of the next entry to apply.
     model::offset _applied_next{0};
     std::unique_ptr<runtime::event> _commit_moved;

@@ -28,7 +28,12 @@ public:
     std::optional<leader> find(std::string_view topic, int32_t partition) const;
     void remove_topic(std::string_view topic);
 
+    // Who leads the controller group; -1 while no leader is known.
+    void set_controller(model::node_id n) { _controller = n; }
+    model::node_id controller() const { return _controller; }
+
 private:
+    model::node_id _controller{-1};
     // By topic, then partition number; none where no leader was told.
     std::map<std::string, std::vector<std::optional<leader>>, std::less<>> _leaders;
 };

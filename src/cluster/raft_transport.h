@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cluster/members_table.h"
 #include "raft/outbox.h"
 #include "rpc/client.h"
 #include "runtime/gate.h"
@@ -21,11 +22,7 @@ namespace cluster {
 inline constexpr uint16_t raft_batch_method = 1;
 
 // Where a peer's internal RPC listens.
-struct peer_address {
-    std::string host;
-    uint16_t port{0};
-    bool operator==(const peer_address&) const = default;
-};
+using peer_address = node_address;
 // A peer's address as this node knows it; none for a node it does not.
 using peer_directory = std::function<std::optional<peer_address>(raft::node_id)>;
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cluster/members_table.h"
 #include "model/fundamental.h"
 
 #include <array>
@@ -68,7 +69,7 @@ struct allocate_producer_ids_cmd {
 };
 using topic_command =
     std::variant<create_topic_cmd, delete_topic_cmd, create_partitions_cmd,
-                 set_topic_configs_cmd, allocate_producer_ids_cmd>;
+                 set_topic_configs_cmd, allocate_producer_ids_cmd, register_node_cmd>;
 
 // Every topic, as one shard sees it: a copy per shard, kept identical by
 // applying the same commands in the same order, so lookups on the request

@@ -39,6 +39,8 @@ const property_flag property_flags[] = {
     {"--rpc-addr", "", properties::rpc_listener.definition, "HOST:PORT", same},
     {"--advertise-rpc-addr", "", properties::advertised_rpc_listener.definition,
      "HOST:PORT", same},
+    {"--seeds", "", properties::controller_quorum_voters.definition, "ID@HOST:PORT,...",
+     same},
     {"--node-id", "", properties::node_id.definition, "N", same},
     {"--smp", "--cores", properties::smp.definition, "N", same},
     {"--log-level", "", properties::log_level.definition, "LEVEL", same},

@@ -42,4 +42,46 @@ result<endpoint> parse_listener(std::string_view text) {
     return endpoint{std::string(host), static_cast<uint16_t>(port)};
 }
 
+result<std::vector<voter>> parse_voters(std::string_view text) {
+    std::vector<voter> out;
+    auto fail = [&](std::string why) {
+        return base::make_error(errc::invalid_value,
+                                why + " in voters '" + std::string(text) + "'");
+    };
+    if (text.empty()) {
+        return out;
+    }
+    size_t from = 0;
+    while (true) {
+        auto comma = text.find(',', from);
+        auto item =
+            text.substr(from, comma == std::string_view::npos ? comma : comma - from);
+        auto at = item.find('@');
+        if (at == std::string_view::npos || at == 0) {
+            return fail("expected id@host:port");
+        }
+        int32_t id = -1;
+        auto id_text = item.substr(0, at);
+        auto [end, ec] =
+            std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+        if (ec != std::errc{} || end != id_text.data() + id_text.size() || id < 0) {
+            return fail("a voter's id must be a non-negative number");
+        }
+        auto address = parse_listener(item.substr(at + 1));
+        if (!address) {
+            return fail(address.message());
+        }
+        for (const auto& v : out) {
+            if (v.id == id) {
+                return fail("node " + std::to_string(id) + " is listed twice");
+            }
+        }
+        out.push_back(voter{id, *address});
+        if (comma == std::string_view::npos) {
+            return out;
+        }
+        from = comma + 1;
+    }
+}
+
 } // namespace config

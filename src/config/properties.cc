@@ -23,6 +23,14 @@ std::optional<std::string> is_listener(const value& v) {
     return std::nullopt;
 }
 
+std::optional<std::string> are_voters(const value& v) {
+    auto r = parse_voters(std::get<std::string>(v));
+    if (!r) {
+        return r.message();
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> is_listener_or_empty(const value& v) {
     if (std::get<std::string>(v).empty()) {
         return std::nullopt;
@@ -101,6 +109,19 @@ const property_definition advertised_rpc_listener_def{
                      "to; empty means the address rpc.listener bound.",
     .default_value = std::string(),
     .check = is_listener_or_empty,
+};
+
+const property_definition controller_quorum_voters_def{
+    .name = "controller.quorum.voters",
+    .kind = value_kind::string,
+    .scope = scope::node,
+    .needs_restart = true,
+    .documentation = "The cluster's founding nodes, which vote in the controller "
+                     "group: id@host:port of each one's internal RPC, comma "
+                     "separated, the same on every node. Empty: this node is a "
+                     "cluster of its own.",
+    .default_value = std::string(),
+    .check = are_voters,
 };
 
 const property_definition smp_def{
@@ -955,6 +976,7 @@ const std::array registry{
     &advertised_listeners_def,
     &rpc_listener_def,
     &advertised_rpc_listener_def,
+    &controller_quorum_voters_def,
     &smp_def,
     &pin_shards_def,
     &log_level_def,
@@ -1063,6 +1085,7 @@ const property<std::string> listeners{listeners_def};
 const property<std::string> advertised_listeners{advertised_listeners_def};
 const property<std::string> rpc_listener{rpc_listener_def};
 const property<std::string> advertised_rpc_listener{advertised_rpc_listener_def};
+const property<std::string> controller_quorum_voters{controller_quorum_voters_def};
 const property<int64_t> smp{smp_def};
 const property<bool> pin_shards{pin_shards_def};
 const property<std::string> log_level{log_level_def};

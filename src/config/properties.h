@@ -14,6 +14,7 @@ extern const property<std::string> listeners;
 extern const property<std::string> advertised_listeners;
 extern const property<std::string> rpc_listener;
 extern const property<std::string> advertised_rpc_listener;
+extern const property<std::string> controller_quorum_voters;
 extern const property<int64_t> smp;
 extern const property<bool> pin_shards;
 extern const property<std::string> log_level;

@@ -1,6 +1,7 @@
 #include "node/node.h"
 
 #include "base/logger.h"
+#include "cluster/commands.h"
 #include "cluster/controller.h"
 #include "cluster/group_router.h"
 #include "cluster/partition_manager.h"
@@ -15,13 +16,16 @@
 #include "kafka/server/txn/txn_manager.h"
 #include "node/data_dir.h"
 #include "raft/wire.h"
+#include "rpc/client.h"
 #include "rpc/server.h"
+#include "runtime/gate.h"
 #include "runtime/memory_budget.h"
 #include "runtime/smp.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
 
@@ -75,6 +79,8 @@ kafka::server_config kafka_config(const config::property_set& cfg, const data_di
 struct rpc_settings {
     config::endpoint listen;
     std::optional<config::endpoint> advertised;
+    // The controller voters (controller.quorum.voters, --seeds).
+    std::vector<config::voter> seeds;
 };
 
 rpc_settings rpc_config(const config::property_set& cfg) {
@@ -84,6 +90,7 @@ rpc_settings rpc_config(const config::property_set& cfg) {
     if (!advertised.empty()) {
         r.advertised = *config::parse_listener(advertised);
     }
+    r.seeds = *config::parse_voters(cfg.get(props::controller_quorum_voters));
     return r;
 }
 
@@ -168,6 +175,7 @@ kafka::fetch_session_cache::limits fetch_session_limits(const config::property_s
 // partitions it owns.
 struct shard_state {
     cluster::topic_table topics;
+    cluster::members_table members;
     std::unique_ptr<cluster::partition_manager> partitions;
 };
 
@@ -207,6 +215,7 @@ public:
     }
 
     runtime::awaitable<void> start() {
+        check_seeds();
         std::vector<kafka::fetch_waiters*> waiters;
         for (auto& w : _fetch_waiters) {
             waiters.push_back(w.get());
@@ -217,6 +226,7 @@ public:
             auto& s = _shards[id()];
             s = std::make_unique<shard_state>();
             cluster::partition_manager::raft_settings raft{.self = _kafka_config.node_id};
+            raft.peers = peers_of(s->members);
             s->partitions = std::make_unique<cluster::partition_manager>(
                 runtime::smp::instance().context(id).get_executor(), _data_dir, _defaults,
                 _housekeeping, raft);
@@ -240,12 +250,18 @@ public:
         auto replayed = co_await runtime::submit_to(
             runtime::shard_id(0), [this]() -> runtime::awaitable<storage::result<void>> {
                 cluster::controller::settings settings{.self = _kafka_config.node_id};
+                for (const auto& v : _rpc_settings.seeds) {
+                    settings.voters.emplace_back(v.id);
+                }
+                settings.peers = peers_of(_shards[0]->members);
                 _controller = std::make_unique<cluster::controller>(
                     runtime::smp::instance().context(runtime::shard_id(0)).get_executor(),
                     _data_dir, std::move(settings),
                     [this](const cluster::topic_command& cmd) {
                         return apply_everywhere(cmd);
                     });
+                _controller->on_leadership(
+                    [this](raft::node_id leader) { publish_controller(leader); });
                 co_return co_await _controller->start();
             });
         if (!replayed) {
@@ -301,7 +317,9 @@ public:
                 _session_limits, id(), runtime::smp::instance().count(),
                 std::random_device{}());
             auto b = _settings;
+            b.self = _kafka_config.node_id;
             b.topics = &_shards[id()]->topics;
+            b.members = &_shards[id()]->members;
             b.leaders = _leaders[id()].get();
             b.partitions = partitions;
             b.controller = _controller.get();
@@ -328,12 +346,23 @@ public:
                  "{}:{}), {} shards",
                  k.node_id(), k.cluster_id, k.listen.host, k.listen.port,
                  k.advertised.host, k.advertised.port, _kafka.size());
+        _self = cluster::member{
+            k.node_id, {k.advertised.host, k.advertised.port}, _rpc_advertised};
+        co_await runtime::submit_to(runtime::shard_id(0), [this] {
+            if (_background.try_enter()) {
+                boost::asio::co_spawn(
+                    runtime::smp::instance().context(runtime::shard_id(0)),
+                    register_self(), boost::asio::detached);
+            }
+        });
     }
 
     runtime::awaitable<void> stop() {
         // Peers' batches stop coming before the partitions they feed stop.
         co_await runtime::submit_to(runtime::shard_id(0),
                                     [this]() -> runtime::awaitable<void> {
+                                        _retry_timer.cancel();
+                                        co_await _background.close();
                                         if (_rpc) {
                                             co_await _rpc->stop();
                                             _rpc.reset();
@@ -382,6 +411,93 @@ public:
     }
 
 private:
+    // A node that is not a controller voter would need to join a running
+    // cluster, which is not built yet: refuse rather than run alone.
+    void check_seeds() const {
+        const auto& seeds = _rpc_settings.seeds;
+        if (!seeds.empty()
+            && std::none_of(seeds.begin(), seeds.end(), [this](const config::voter& v) {
+                   return v.id == _kafka_config.node_id();
+               })) {
+            throw std::runtime_error(fmt::format(
+                "node {} is not among the controller voters (controller.quorum.voters, "
+                "--seeds); nodes joining a running cluster are not supported yet",
+                _kafka_config.node_id()));
+        }
+    }
+
+    // Where a peer's internal RPC listens: as it registered (on this
+    // shard's copy of the members), else as the seeds say.
+    cluster::peer_directory peers_of(const cluster::members_table& members) const {
+        return [seeds = _rpc_settings.seeds,
+                &members](raft::node_id n) -> std::optional<cluster::peer_address> {
+            if (const auto* m = members.find(n)) {
+                return m->rpc;
+            }
+            for (const auto& v : seeds) {
+                if (v.id == n()) {
+                    return cluster::peer_address{v.address.host, v.address.port};
+                }
+            }
+            return std::nullopt;
+        };
+    }
+
+    // On shard 0: until the controller has this node's addresses as they
+    // are now, asks its leader to record them (or records them, leading),
+    // every half second.
+    runtime::awaitable<void> register_self() {
+        runtime::gate_holder hold(_background);
+        while (!_background.closing()) {
+            const auto* known = _controller->members().find(_self.id);
+            if (known != nullptr && *known == _self) {
+                log.info("registered with the controller as node {}", _self.id());
+                co_return;
+            }
+            auto leader = _controller->leader();
+            if (_controller->is_leader()) {
+                auto task = _controller->register_node(_self);
+                co_await std::move(task);
+            } else if (auto at = peers_of(_shards[0]->members)(leader)) {
+                rpc::client c(
+                    runtime::smp::instance().context(runtime::shard_id(0)).get_executor(),
+                    at->host, at->port);
+                auto payload = cluster::encode_command(cluster::register_node_cmd{_self});
+                auto call = c.call(cluster::register_node_method, std::move(payload),
+                                   std::chrono::seconds(2));
+                co_await std::move(call);
+                c.close();
+            }
+            _retry_timer.expires_after(std::chrono::milliseconds(500));
+            boost::system::error_code ec;
+            co_await _retry_timer.async_wait(
+                boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        }
+    }
+
+    // A peer's registration, for this node's controller to record if it
+    // leads; the answer is the controller's verdict (one byte).
+    runtime::awaitable<base::iobuf> registration(base::iobuf in) {
+        auto cmd = cluster::decode_command(in);
+        const auto* reg = cmd ? std::get_if<cluster::register_node_cmd>(&*cmd) : nullptr;
+        if (reg == nullptr || !_controller) {
+            throw std::runtime_error("not a registration");
+        }
+        auto task = _controller->register_node(reg->node);
+        auto verdict = co_await std::move(task);
+        uint8_t byte = static_cast<uint8_t>(verdict);
+        co_return base::iobuf::copy_of(std::span<const uint8_t>(&byte, 1));
+    }
+
+    // The controller's leader, told to every shard's table.
+    void publish_controller(raft::node_id leader) {
+        for (unsigned i = 0; i < _leaders.size(); ++i) {
+            auto* table = _leaders[i].get();
+            boost::asio::post(runtime::smp::instance().context(runtime::shard_id(i)),
+                              [table, leader] { table->set_controller(leader); });
+        }
+    }
+
     // On shard 0: the internal RPC server, serving peers' Raft batches.
     void listen_rpc() {
         const auto& at = _rpc_settings.listen;
@@ -393,6 +509,9 @@ private:
                                   route_raft_batch(in);
                                   co_return base::iobuf{};
                               });
+        _rpc->register_method(cluster::register_node_method, [this](base::iobuf in) {
+            return registration(std::move(in));
+        });
         uint16_t port = 0;
         try {
             port = _rpc->listen(at.host, at.port);
@@ -403,6 +522,7 @@ private:
         }
         auto advertised =
             _rpc_settings.advertised.value_or(config::endpoint{at.host, port});
+        _rpc_advertised = {advertised.host, advertised.port};
         log.info("internal RPC listening on {}:{} (advertised {}:{})", at.host, port,
                  advertised.host, advertised.port);
     }
@@ -471,6 +591,10 @@ private:
                     }
                     co_return;
                 }
+                if (const auto* reg = std::get_if<cluster::register_node_cmd>(&cmd)) {
+                    s.members.apply(*reg);
+                    co_return;
+                }
                 s.topics.apply(cmd);
                 std::string name =
                     std::visit([](const auto& c) { return topic_name(c); }, cmd);
@@ -506,6 +630,7 @@ private:
     static std::string topic_name(const cluster::allocate_producer_ids_cmd&) {
         return {};
     }
+    static std::string topic_name(const cluster::register_node_cmd&) { return {}; }
 
     kafka::server_config _kafka_config;
     rpc_settings _rpc_settings;
@@ -526,6 +651,14 @@ private:
     // Shard 0's: the internal RPC server, and where it sends each group.
     std::unique_ptr<rpc::server> _rpc;
     cluster::group_router _router;
+    // Shard 0's: the addresses this node registers, and the registration
+    // loop's pacing and gate.
+    cluster::node_address _rpc_advertised;
+    cluster::member _self;
+    boost::asio::steady_timer _retry_timer{
+        runtime::smp::instance().context(runtime::shard_id(0))};
+    runtime::gate _background{
+        runtime::smp::instance().context(runtime::shard_id(0)).get_executor()};
     std::vector<std::unique_ptr<kafka::fetch_session_cache>> _fetch_sessions;
     std::vector<std::unique_ptr<kafka::fetch_waiters>> _fetch_waiters;
     std::vector<std::unique_ptr<cluster::leaders_table>> _leaders;

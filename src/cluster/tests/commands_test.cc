@@ -29,7 +29,9 @@ TEST(commands, every_command_round_trips) {
         create_partitions_cmd{
             "orders.v1", 14, {{model::node_id(4)}, {model::node_id(5)}}},
         set_topic_configs_cmd{"orders.v1", {{"a", "b"}}},
-        allocate_producer_ids_cmd{int64_t{1} << 40}};
+        allocate_producer_ids_cmd{int64_t{1} << 40},
+        register_node_cmd{
+            {model::node_id(3), {"broker3.example", 9092}, {"10.0.0.3", 33145}}}};
     for (const auto& c : cmds) {
         auto back = decode_command(encode_command(c));
         ASSERT_TRUE(back);

@@ -118,4 +118,26 @@ TEST(endpoint, parses_listener_forms) {
     EXPECT_FALSE(parse_listener("::1:9092"));
 }
 
+TEST(endpoint, parses_controller_voters) {
+    auto none = parse_voters("");
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->empty());
+    auto three = parse_voters("1@10.0.0.1:33145,2@node2:33146,3@[::1]:1");
+    ASSERT_TRUE(three);
+    ASSERT_EQ(three->size(), 3u);
+    EXPECT_EQ((*three)[1].id, 2);
+    EXPECT_EQ((*three)[1].address.host, "node2");
+    EXPECT_EQ((*three)[1].address.port, 33146);
+    EXPECT_EQ((*three)[2].address.host, "::1");
+    EXPECT_FALSE(parse_voters("10.0.0.1:33145"));
+    EXPECT_FALSE(parse_voters("x@10.0.0.1:33145"));
+    EXPECT_FALSE(parse_voters("-1@10.0.0.1:33145"));
+    EXPECT_FALSE(parse_voters("1@10.0.0.1"));
+    EXPECT_FALSE(parse_voters("1@h:1,1@h:2"));
+    EXPECT_FALSE(parse_voters("1@h:1,"));
+    property_set values({scope::node});
+    EXPECT_TRUE(values.set("controller.quorum.voters", "1@h:1,2@h:2"));
+    EXPECT_FALSE(values.set("controller.quorum.voters", "1@h"));
+}
+
 } // namespace

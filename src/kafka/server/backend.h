@@ -1,5 +1,7 @@
 #pragma once
 
+#include "model/fundamental.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -14,6 +16,7 @@ class memory_budget;
 namespace cluster {
 class controller;
 class leaders_table;
+class members_table;
 class partition_manager;
 class topic_table;
 } // namespace cluster
@@ -36,7 +39,11 @@ class fetch_waiters;
 // another shard is sent there), the controller on shard 0, and the
 // broker-level settings the handlers apply.
 struct backend {
+    // This node.
+    model::node_id self{0};
     const cluster::topic_table* topics{nullptr};
+    // This shard's copy of the cluster's registered nodes.
+    const cluster::members_table* members{nullptr};
     // This shard's copy of who leads each partition, and in which term.
     const cluster::leaders_table* leaders{nullptr};
     // Indexed by shard id; each is touched only on its own shard.

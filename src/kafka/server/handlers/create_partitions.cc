@@ -28,7 +28,7 @@ int64_t new_partitions(const backend& node,
 // The brokers of each added partition, as many as are added, with the
 // topic's replication factor.
 template<typename Topic>
-std::optional<creation_error> check_new_assignments(int32_t node_id,
+std::optional<creation_error> check_new_assignments(const backend& node,
                                                     const cluster::topic_metadata& meta,
                                                     const Topic& t) {
     auto added = static_cast<size_t>(t.count - meta.partitions);
@@ -42,7 +42,7 @@ std::optional<creation_error> check_new_assignments(int32_t node_id,
     for (const auto& a : *t.assignments) {
         replicas.push_back(a.broker_ids);
     }
-    return check_assignment(node_id, replicas, meta.replication_factor);
+    return check_assignment(node, replicas, meta.replication_factor);
 }
 
 result create_partitions(request_context& ctx) {
@@ -78,7 +78,7 @@ result create_partitions(request_context& ctx) {
             continue;
         }
         if (t.assignments) {
-            if (auto e = check_new_assignments(ctx.config.node_id(), *meta, t)) {
+            if (auto e = check_new_assignments(ctx.node, *meta, t)) {
                 out.error_code = static_cast<int16_t>(e->code);
                 out.error_message = e->message;
                 continue;
@@ -87,10 +87,21 @@ result create_partitions(request_context& ctx) {
         if (request->validate_only) {
             continue;
         }
+        std::vector<std::vector<model::node_id>> replicas;
+        if (t.assignments) {
+            for (const auto& a : *t.assignments) {
+                auto& placed = replicas.emplace_back();
+                for (auto b : a.broker_ids) {
+                    placed.emplace_back(b);
+                }
+            }
+        }
         auto* ctl = ctx.node.controller;
         auto task = runtime::submit_to(runtime::shard_id(0),
-                                       [ctl, name = t.name, count = t.count] {
-                                           return ctl->create_partitions(name, count);
+                                       [ctl, name = t.name, count = t.count,
+                                        replicas = std::move(replicas)]() mutable {
+                                           return ctl->create_partitions(
+                                               name, count, std::move(replicas));
                                        });
         auto e = co_await std::move(task);
         out.error_code = static_cast<int16_t>(to_error_code(e));

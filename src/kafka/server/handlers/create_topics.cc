@@ -39,7 +39,7 @@ int64_t requested_partitions(const backend& node,
 // A manual assignment stands for the partition count and replication
 // factor, which must then be -1 (Kafka's rules); partitions come in order.
 template<typename Topic>
-std::optional<creation_error> take_assignment(int32_t node_id, const Topic& t,
+std::optional<creation_error> take_assignment(const backend& node, const Topic& t,
                                               topic_request& want) {
     if (t.num_partitions != -1 || t.replication_factor != -1) {
         return creation_error{error_code::invalid_request,
@@ -56,11 +56,12 @@ std::optional<creation_error> take_assignment(int32_t node_id, const Topic& t,
         }
         replicas[a.partition_index] = a.broker_ids;
     }
-    if (auto e = check_assignment(node_id, replicas, std::nullopt)) {
+    if (auto e = check_assignment(node, replicas, std::nullopt)) {
         return e;
     }
     want.partitions = static_cast<int32_t>(replicas.size());
     want.replication_factor = static_cast<int16_t>(replicas[0].size());
+    want.replicas = std::move(replicas);
     return std::nullopt;
 }
 
@@ -81,7 +82,7 @@ result create_topics(request_context& ctx) {
     for (const auto& t : request->topics) {
         auto& out = response.topics.emplace_back();
         out.name = t.name;
-        topic_request want{t.name, t.num_partitions, t.replication_factor, {}};
+        topic_request want{t.name, t.num_partitions, t.replication_factor, {}, {}};
         std::optional<creation_error> refused;
         for (const auto& c : t.configs) {
             if (!c.value) {
@@ -90,7 +91,7 @@ result create_topics(request_context& ctx) {
             want.configs[c.name] = *c.value;
         }
         if (!t.assignments.empty()) {
-            refused = take_assignment(ctx.config.node_id(), t, want);
+            refused = take_assignment(ctx.node, t, want);
         }
         auto checked = refused
             ? std::variant<cluster::topic_metadata, creation_error>(*refused)

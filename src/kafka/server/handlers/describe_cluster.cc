@@ -1,6 +1,7 @@
 #include "kafka/protocol/messages/describe_cluster.h"
 #include "kafka/protocol/error_code.h"
 #include "kafka/server/handlers/handlers.h"
+#include "kafka/server/handlers/leadership.h"
 
 namespace kafka::handlers {
 namespace {
@@ -25,10 +26,12 @@ result describe_cluster(request_context& ctx) {
         co_return encode_response(response, ctx.version());
     }
     response.cluster_id = cfg.cluster_id;
-    response.controller_id = cfg.node_id();
-    response.brokers.push_back({.broker_id = cfg.node_id(),
-                                .host = cfg.advertised.host,
-                                .port = cfg.advertised.port});
+    response.controller_id = controller_id(ctx.node);
+    for_each_broker(ctx.node, {cfg.advertised.host, cfg.advertised.port},
+                    [&](int32_t id, const cluster::node_address& at) {
+                        response.brokers.push_back(
+                            {.broker_id = id, .host = at.host, .port = at.port});
+                    });
     co_return encode_response(response, ctx.version());
 }
 

@@ -72,14 +72,14 @@ response_t::topic unknown_topic(const std::string& name) {
 
 // Partitions [first, end) of `t`.
 response_t::topic describe(const backend& node, const cluster::topic_metadata& t,
-                           int32_t first, int32_t end, int32_t node_id) {
+                           int32_t first, int32_t end) {
     response_t::topic out;
     out.name = t.name;
     out.topic_id = t.id;
     out.is_internal = is_internal_topic(t.name);
     for (int32_t p = first; p < end; ++p) {
         auto& part = out.partitions.emplace_back();
-        describe_leadership(node, part, t.name, p, node_id);
+        describe_leadership(node, part, t, p);
         // No eligible leader replicas (KIP-966) beyond the in-sync one.
         part.eligible_leader_replicas = std::vector<int32_t>{};
         part.last_known_elr = std::vector<int32_t>{};
@@ -123,8 +123,7 @@ result describe_topic_partitions(request_context& ctx) {
             : 0;
         auto end =
             static_cast<int32_t>(std::min<int64_t>(t->partitions, first + remaining));
-        response.topics.push_back(
-            describe(ctx.node, *t, first, end, ctx.config.node_id()));
+        response.topics.push_back(describe(ctx.node, *t, first, end));
         if (end < t->partitions) {
             response.next_cursor =
                 response_t::cursor{.topic_name = name, .partition_index = end};

@@ -68,8 +68,10 @@ bool compression_allowed(const backend& node, const cluster::topic_metadata& top
 
 read_outcome read_one(cluster::partition* p, const read_job& job, size_t budget,
                       bool at_least_one) {
-    if (p == nullptr) {
-        return {error_code::unknown_topic_or_partition};
+    // The topic has the partition (checked by the caller): no replica
+    // here, or one that follows, is not where clients fetch.
+    if (p == nullptr || !p->raft().is_leader()) {
+        return {error_code::not_leader_or_follower};
     }
     int64_t high_watermark = p->high_watermark();
     int64_t stable = p->last_stable_offset();

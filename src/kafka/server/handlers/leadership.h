@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cluster/leaders_table.h"
+#include "cluster/members_table.h"
 #include "cluster/topic_table.h"
 #include "kafka/protocol/error_code.h"
 #include "kafka/server/backend.h"
@@ -9,11 +10,11 @@
 #include <optional>
 #include <string_view>
 
-// What a node says of partition leadership: the leader and its epoch (the
-// partition's Raft term less one) as this shard's leaders table knows them. Every
-// partition's only replica is this node until the cluster places replicas
-// on several. Every handler that reports leaders or their epochs answers
-// from here.
+// What a node says of the cluster and of partition leadership: the
+// brokers (the registered nodes), the controller, each partition's
+// replicas, and its leader and epoch (the partition's Raft term less one)
+// as this shard's tables know them. Every handler that reports brokers,
+// leaders or their epochs answers from here.
 
 namespace kafka::handlers {
 
@@ -61,6 +62,30 @@ inline error_code check_leader_epoch(int32_t client_epoch, int32_t current_epoch
     return error_code::none;
 }
 
+// The brokers Metadata and DescribeCluster list: this node at the address
+// it has now (its registration may lag a restart with a new one), then the
+// other registered nodes.
+template<typename F>
+void for_each_broker(const backend& node, const cluster::node_address& self_address,
+                     F&& f) {
+    f(node.self(), self_address);
+    if (node.members != nullptr) {
+        for (const auto& [id, m] : node.members->all()) {
+            if (id != node.self()) {
+                f(id, m.kafka);
+            }
+        }
+    }
+}
+
+// The controller Metadata and DescribeCluster report: the controller
+// group's leader, or this node while none is known (clients send admin
+// requests there; a node that does not lead answers NOT_CONTROLLER).
+inline int32_t controller_id(const backend& node) {
+    auto c = node.leaders != nullptr ? node.leaders->controller() : model::node_id(-1);
+    return c >= model::node_id(0) ? c() : node.self();
+}
+
 // Whether `topic` (null: no such topic) has a partition numbered
 // `partition`.
 inline bool has_partition(const cluster::topic_metadata* topic, int32_t partition) {
@@ -70,18 +95,23 @@ inline bool has_partition(const cluster::topic_metadata* topic, int32_t partitio
 // Fills the fields Metadata's and DescribeTopicPartitions' partitions
 // share (two generated types with the same names). A partition without a
 // leader yet is LEADER_NOT_AVAILABLE, which clients retry.
+// The ISR reported is the replica set: in-sync state lives with each
+// partition's leader and is not spread to other nodes yet.
 template<typename Partition>
-void describe_leadership(const backend& node, Partition& out, std::string_view topic,
-                         int32_t partition, int32_t node_id) {
+void describe_leadership(const backend& node, Partition& out,
+                         const cluster::topic_metadata& topic, int32_t partition) {
     out.partition_index = partition;
-    auto l = leader_of(node, topic, partition);
+    auto l = leader_of(node, topic.name, partition);
     out.leader_id = l ? l->node() : -1;
     out.leader_epoch = l ? epoch_of(*l) : -1;
     if (!l) {
         out.error_code = static_cast<int16_t>(error_code::leader_not_available);
     }
-    out.replica_nodes = {node_id};
-    out.isr_nodes = {node_id};
+    out.replica_nodes.clear();
+    for (auto r : topic.replicas_of(partition, node.self)) {
+        out.replica_nodes.push_back(r());
+    }
+    out.isr_nodes = out.replica_nodes;
 }
 
 } // namespace kafka::handlers

@@ -118,13 +118,14 @@ result list_offsets(request_context& ctx) {
             }
             int64_t ts = p.timestamp;
             int8_t isolation = request->isolation_level;
-            auto task =
-                on_partition(ctx.node, t.name, p.partition_index,
-                             [ts, isolation](cluster::partition* part) {
-                                 return part == nullptr
-                                     ? lookup{error_code::unknown_topic_or_partition}
-                                     : find_offset(*part, ts, isolation);
-                             });
+            auto task = on_partition(ctx.node, t.name, p.partition_index,
+                                     [ts, isolation](cluster::partition* part) {
+                                         // No replica here: the partition's are
+                                         // on other nodes.
+                                         return part == nullptr
+                                             ? lookup{error_code::not_leader_or_follower}
+                                             : find_offset(*part, ts, isolation);
+                                     });
             auto found = co_await std::move(task);
             out.error_code = static_cast<int16_t>(found.error);
             out.timestamp = found.timestamp;

@@ -11,14 +11,13 @@ namespace kafka::handlers {
 namespace {
 
 protocol::metadata_response::topic describe(const backend& node,
-                                            const cluster::topic_metadata& t,
-                                            int32_t node_id) {
+                                            const cluster::topic_metadata& t) {
     protocol::metadata_response::topic out;
     out.name = t.name;
     out.topic_id = t.id;
     out.is_internal = is_internal_topic(t.name);
     for (int32_t p = 0; p < t.partitions; ++p) {
-        describe_leadership(node, out.partitions.emplace_back(), t.name, p, node_id);
+        describe_leadership(node, out.partitions.emplace_back(), t, p);
     }
     return out;
 }
@@ -32,17 +31,19 @@ result metadata(request_context& ctx) {
     }
     const auto& cfg = ctx.config;
     protocol::metadata_response response;
-    response.brokers.push_back({.node_id = cfg.node_id(),
-                                .host = cfg.advertised.host,
-                                .port = cfg.advertised.port});
+    for_each_broker(ctx.node, {cfg.advertised.host, cfg.advertised.port},
+                    [&](int32_t id, const cluster::node_address& at) {
+                        response.brokers.push_back(
+                            {.node_id = id, .host = at.host, .port = at.port});
+                    });
     response.cluster_id = cfg.cluster_id;
-    response.controller_id = cfg.node_id();
+    response.controller_id = controller_id(ctx.node);
     const auto& topics = *ctx.node.topics;
     // v0 has no null list: an empty list there, like null later, means all.
     bool all = !request->topics || (ctx.version() == 0 && request->topics->empty());
     if (all) {
         for (const auto& [name, t] : topics.topics()) {
-            response.topics.push_back(describe(ctx.node, t, cfg.node_id()));
+            response.topics.push_back(describe(ctx.node, t));
         }
         co_return encode_response(response, ctx.version());
     }
@@ -88,7 +89,7 @@ result metadata(request_context& ctx) {
             response.topics.push_back(std::move(out));
             continue;
         }
-        response.topics.push_back(describe(ctx.node, *t, cfg.node_id()));
+        response.topics.push_back(describe(ctx.node, *t));
     }
     co_return encode_response(response, ctx.version());
 }

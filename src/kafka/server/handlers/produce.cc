@@ -337,7 +337,9 @@ runtime::awaitable<void> produce_partition(
         auto append = [batch = batch.share(), ack, min_in_sync, verified](
                           cluster::partition* p) mutable -> runtime::awaitable<appended> {
             if (p == nullptr) {
-                co_return appended{error_code::unknown_topic_or_partition};
+                // The topic has the partition (checked above): its
+                // replicas are on other nodes.
+                co_return appended{error_code::not_leader_or_follower};
             }
             // acks=all needs min.insync.replicas in sync, capped at the
             // replica count as Kafka 4 does (KIP-966).

@@ -1,5 +1,6 @@
 #include "kafka/server/handlers/topic_creation.h"
 
+#include "cluster/members_table.h"
 #include "config/property_set.h"
 #include "config/registry.h"
 #include "kafka/server/handlers/topic_rules.h"
@@ -28,9 +29,23 @@ cluster::topic_id random_topic_id() {
 
 } // namespace
 
+std::vector<int32_t> registered_brokers(const backend& node) {
+    std::vector<int32_t> out;
+    if (node.members != nullptr) {
+        for (const auto& [id, m] : node.members->all()) {
+            out.push_back(id);
+        }
+    }
+    if (out.empty()) {
+        out.push_back(node.self());
+    }
+    return out;
+}
+
 std::optional<creation_error> check_assignment(
-    int32_t node_id, const std::vector<std::vector<int32_t>>& replicas,
+    const backend& node, const std::vector<std::vector<int32_t>>& replicas,
     std::optional<int16_t> replication_factor) {
+    auto brokers_known = registered_brokers(node);
     auto bad = [](std::string message) {
         return creation_error{error_code::invalid_replica_assignment, std::move(message)};
     };
@@ -45,7 +60,8 @@ std::optional<creation_error> check_assignment(
                                    p, brokers.size(), rf));
         }
         for (size_t i = 0; i < brokers.size(); ++i) {
-            if (brokers[i] != node_id) {
+            if (std::find(brokers_known.begin(), brokers_known.end(), brokers[i])
+                == brokers_known.end()) {
                 return bad(fmt::format(
                     "the assignment includes broker {}, but no such broker is registered",
                     brokers[i]));
@@ -93,9 +109,9 @@ std::variant<cluster::topic_metadata, creation_error> check_topic(const backend&
         return creation_error{error_code::invalid_replication_factor,
                               "replication factor must be larger than 0"};
     }
-    // One node so far: more replicas than nodes cannot be placed.
-    constexpr int16_t nodes = 1;
-    if (rf > nodes) {
+    // More replicas than nodes cannot be placed.
+    auto nodes = registered_brokers(node).size();
+    if (static_cast<size_t>(rf) > nodes) {
         return creation_error{
             error_code::invalid_replication_factor,
             fmt::format("replication factor: {} larger than available brokers: {}", rf,
@@ -112,6 +128,12 @@ std::variant<cluster::topic_metadata, creation_error> check_topic(const backend&
     t.partitions = partitions;
     t.replication_factor = rf;
     t.configs = std::move(request.configs);
+    for (const auto& brokers : request.replicas) {
+        auto& placed = t.replicas.emplace_back();
+        for (auto b : brokers) {
+            placed.emplace_back(b);
+        }
+    }
     return t;
 }
 
@@ -139,6 +161,8 @@ error_code to_error_code(cluster::controller_errc e) {
             return error_code::kafka_storage_error;
         case cluster::controller_errc::not_controller:
             return error_code::not_controller;
+        case cluster::controller_errc::invalid_replication_factor:
+            return error_code::invalid_replication_factor;
     }
     return error_code::unknown_server_error;
 }

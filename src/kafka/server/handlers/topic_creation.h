@@ -20,6 +20,8 @@ struct topic_request {
     int32_t partitions{-1};         // -1: num.partitions
     int16_t replication_factor{-1}; // -1: default.replication.factor
     std::map<std::string, std::string> configs;
+    // A manual assignment, checked: each partition's brokers, in order.
+    std::vector<std::vector<int32_t>> replicas;
 };
 
 struct creation_error {
@@ -36,8 +38,12 @@ std::variant<cluster::topic_metadata, creation_error> check_topic(const backend&
 // twice, each on a broker that exists (on a single node: this one).
 // `replicas` lists each new partition's brokers in partition order.
 std::optional<creation_error> check_assignment(
-    int32_t node_id, const std::vector<std::vector<int32_t>>& replicas,
+    const backend& node, const std::vector<std::vector<int32_t>>& replicas,
     std::optional<int16_t> replication_factor);
+
+// The brokers replicas may be placed on: the registered nodes (this one
+// alone until it registered).
+std::vector<int32_t> registered_brokers(const backend& node);
 
 // Checks a topic config (Kafka's name) and its value.
 std::optional<std::string> invalid_topic_config(const std::string& name,
