@@ -14,6 +14,7 @@ enum class command_type : uint8_t {
     set_topic_configs = 4,
     allocate_producer_ids = 5,
     register_node = 6,
+    cluster_id = 7,
 };
 
 class encoder {
@@ -177,6 +178,10 @@ base::iobuf encode_command(const topic_command& cmd) {
                        e.fixed(static_cast<uint8_t>(command_type::allocate_producer_ids));
                        e.fixed(c.end);
                    },
+                   [&](const cluster_id_cmd& c) {
+                       e.fixed(static_cast<uint8_t>(command_type::cluster_id));
+                       e.string(c.id);
+                   },
                    [&](const register_node_cmd& c) {
                        e.fixed(static_cast<uint8_t>(command_type::register_node));
                        e.fixed(c.node.id());
@@ -224,6 +229,9 @@ base::result<topic_command, errc> decode_command(const base::iobuf& bytes) {
         }
         case command_type::allocate_producer_ids:
             out = allocate_producer_ids_cmd{d.fixed<int64_t>()};
+            break;
+        case command_type::cluster_id:
+            out = cluster_id_cmd{d.string()};
             break;
         case command_type::register_node: {
             register_node_cmd c;

@@ -3,11 +3,15 @@
 #include "base/logger.h"
 #include "cluster/commands.h"
 #include "model/batch_walker.h"
+#include "model/big_endian.h"
 #include "model/record.h"
 #include "model/record_batch_builder.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+
+#include <array>
+#include <stdexcept>
 
 namespace cluster {
 namespace {
@@ -48,7 +52,8 @@ controller::controller(boost::asio::any_io_executor shard, const std::string& da
   , _host(shard, _settings.self, _settings.tick, _settings.peers)
   , _apply(std::move(apply))
   , _commit_moved(std::make_unique<runtime::event>(shard))
-  , _applying(shard) {
+  , _applying(shard)
+  , _forwarding(shard) {
     if (_settings.voters.empty()) {
         _settings.voters = {_settings.self};
     }
@@ -106,6 +111,11 @@ runtime::awaitable<storage::result<void>> controller::start() {
 runtime::awaitable<void> controller::stop() {
     _stopping = true;
     _commit_moved->set();
+    _forwarding.begin_close();
+    if (_to_leader) {
+        _to_leader->close();
+    }
+    co_await _forwarding.close();
     co_await _host.stop();
     if (_group) {
         co_await _group->stop();
@@ -201,6 +211,8 @@ runtime::awaitable<storage::result<model::offset>> controller::apply_read(
 runtime::awaitable<void> controller::apply(const topic_command& cmd) {
     if (const auto* reg = std::get_if<register_node_cmd>(&cmd)) {
         _members.apply(*reg);
+    } else if (const auto* id = std::get_if<cluster_id_cmd>(&cmd)) {
+        _members.apply(*id);
     }
     _topics.apply(cmd);
     co_await _apply(cmd);
@@ -270,32 +282,171 @@ runtime::awaitable<controller_errc> controller::commit(topic_command cmd) {
     co_return applied ? controller_errc::none : controller_errc::not_controller;
 }
 
+runtime::awaitable<std::optional<int64_t>> controller::claim_block() {
+    if (!is_leader()) {
+        co_return std::nullopt;
+    }
+    topic_command claim =
+        allocate_producer_ids_cmd{_producer_ids_end + producer_id_block};
+    auto task = _group->replicate(command_batch(claim), replicate_ack::majority);
+    auto written = co_await std::move(task);
+    if (!written || !co_await wait_applied(written->last_offset)) {
+        co_return std::nullopt;
+    }
+    auto placed = _claims.find(written->base_offset());
+    if (placed == _claims.end()) {
+        co_return std::nullopt;
+    }
+    auto start = placed->second;
+    _claims.erase(placed);
+    co_return start;
+}
+
 runtime::awaitable<std::optional<int64_t>> controller::allocate_producer_id() {
     while (_next_producer_id >= _block_end) {
-        if (!is_leader()) {
-            co_return std::nullopt;
+        std::optional<int64_t> start;
+        if (is_leader()) {
+            auto claim = claim_block();
+            start = co_await std::move(claim);
+        } else {
+            auto ask = forward(allocate_producer_ids_cmd{0});
+            auto answer = co_await std::move(ask);
+            if (answer.error == controller_errc::none) {
+                start = answer.block_start;
+            }
         }
-        topic_command claim =
-            allocate_producer_ids_cmd{_producer_ids_end + producer_id_block};
-        auto task = _group->replicate(command_batch(claim), replicate_ack::majority);
-        auto written = co_await std::move(task);
-        if (!written) {
-            co_return std::nullopt;
-        }
-        if (!co_await wait_applied(written->last_offset)) {
-            co_return std::nullopt;
-        }
-        auto placed = _claims.find(written->base_offset());
-        if (placed == _claims.end()) {
+        if (!start) {
             co_return std::nullopt;
         }
         if (_next_producer_id >= _block_end) {
-            _next_producer_id = placed->second;
-            _block_end = placed->second + producer_id_block;
+            _next_producer_id = *start;
+            _block_end = *start + producer_id_block;
         }
-        _claims.erase(placed);
     }
     co_return _next_producer_id++;
+}
+
+// The commands, as execute() takes them (by value: plain functions, not
+// coroutines, since nothing of theirs outlives the call).
+runtime::awaitable<controller_errc> controller::create_topic(topic_metadata topic) {
+    return execute(create_topic_cmd{std::move(topic)});
+}
+
+runtime::awaitable<controller_errc> controller::delete_topic(std::string name) {
+    return execute(delete_topic_cmd{std::move(name)});
+}
+
+runtime::awaitable<controller_errc> controller::create_partitions(
+    std::string name, int32_t total, std::vector<std::vector<model::node_id>> replicas) {
+    return execute(create_partitions_cmd{std::move(name), total, std::move(replicas)});
+}
+
+runtime::awaitable<controller_errc> controller::set_topic_configs(
+    std::string name, std::map<std::string, std::string> configs) {
+    return execute(set_topic_configs_cmd{std::move(name), std::move(configs)});
+}
+
+runtime::awaitable<controller_errc> controller::register_node(member node) {
+    return execute(register_node_cmd{std::move(node)});
+}
+
+runtime::awaitable<controller_errc> controller::propose_cluster_id(std::string id) {
+    return execute(cluster_id_cmd{std::move(id)});
+}
+
+runtime::awaitable<controller_errc> controller::execute(topic_command cmd) {
+    if (is_leader()) {
+        auto here = run_here(std::move(cmd));
+        co_return co_await std::move(here);
+    }
+    auto there = forward(std::move(cmd));
+    auto answer = co_await std::move(there);
+    co_return answer.error;
+}
+
+runtime::awaitable<controller_errc> controller::run_here(topic_command cmd) {
+    if (auto* c = std::get_if<create_topic_cmd>(&cmd)) {
+        auto task = create_topic_here(std::move(c->topic));
+        co_return co_await std::move(task);
+    }
+    if (auto* c = std::get_if<delete_topic_cmd>(&cmd)) {
+        auto task = delete_topic_here(std::move(c->name));
+        co_return co_await std::move(task);
+    }
+    if (auto* c = std::get_if<create_partitions_cmd>(&cmd)) {
+        auto task =
+            create_partitions_here(std::move(c->name), c->total, std::move(c->replicas));
+        co_return co_await std::move(task);
+    }
+    if (auto* c = std::get_if<set_topic_configs_cmd>(&cmd)) {
+        auto task = set_topic_configs_here(std::move(c->name), std::move(c->configs));
+        co_return co_await std::move(task);
+    }
+    if (auto* c = std::get_if<register_node_cmd>(&cmd)) {
+        auto task = register_node_here(std::move(c->node));
+        co_return co_await std::move(task);
+    }
+    if (std::holds_alternative<cluster_id_cmd>(cmd)) {
+        if (!_members.cluster_id().empty()) {
+            co_return controller_errc::none;
+        }
+        auto task = commit(std::move(cmd));
+        co_return co_await std::move(task);
+    }
+    // Producer id claims go through claim_block().
+    co_return controller_errc::not_controller;
+}
+
+runtime::awaitable<controller::verdict> controller::forward(topic_command cmd) {
+    auto leader = this->leader();
+    auto at = leader != raft::no_node && leader != _settings.self && _settings.peers
+        ? _settings.peers(leader)
+        : std::nullopt;
+    if (!at || !_forwarding.try_enter()) {
+        co_return verdict{controller_errc::not_controller};
+    }
+    runtime::gate_holder hold(_forwarding);
+    if (!_to_leader || _to_leader_at != *at) {
+        if (_to_leader) {
+            _to_leader->close();
+            _old_leaders.push_back(std::move(_to_leader));
+        }
+        _to_leader = std::make_unique<rpc::client>(_shard, at->host, at->port);
+        _to_leader_at = *at;
+    }
+    auto* client = _to_leader.get();
+    auto call =
+        client->call(controller_method, encode_command(cmd), std::chrono::seconds(10));
+    auto answer = co_await std::move(call);
+    auto bytes = answer ? answer->to_vector() : std::vector<uint8_t>{};
+    if (bytes.size() != 9) {
+        co_return verdict{controller_errc::not_controller};
+    }
+    co_return verdict{static_cast<controller_errc>(bytes[0]),
+                      model::big_endian::read<int64_t>(bytes.data() + 1)};
+}
+
+runtime::awaitable<base::iobuf> controller::serve(base::iobuf request) {
+    auto cmd = decode_command(request);
+    if (!cmd) {
+        throw std::runtime_error("a malformed controller command: " + cmd.message());
+    }
+    verdict v;
+    if (!is_leader()) {
+        v.error = controller_errc::not_controller;
+    } else if (std::holds_alternative<allocate_producer_ids_cmd>(*cmd)) {
+        auto claim = claim_block();
+        auto start = co_await std::move(claim);
+        v.error = start ? controller_errc::none : controller_errc::not_controller;
+        v.block_start = start.value_or(0);
+    } else {
+        auto here = run_here(std::move(*cmd));
+        v.error = co_await std::move(here);
+    }
+    std::array<uint8_t, 9> out{};
+    out[0] = static_cast<uint8_t>(v.error);
+    model::big_endian::write(out.data() + 1, v.block_start);
+    co_return base::iobuf::copy_of(std::span<const uint8_t>(out));
 }
 
 runtime::awaitable<controller_errc> controller::replicate(topic_command cmd,
@@ -307,7 +458,7 @@ runtime::awaitable<controller_errc> controller::replicate(topic_command cmd,
     co_return e;
 }
 
-runtime::awaitable<controller_errc> controller::create_topic(topic_metadata topic) {
+runtime::awaitable<controller_errc> controller::create_topic_here(topic_metadata topic) {
     if (!is_leader()) {
         co_return controller_errc::not_controller;
     }
@@ -326,7 +477,7 @@ runtime::awaitable<controller_errc> controller::create_topic(topic_metadata topi
     co_return co_await std::move(task);
 }
 
-runtime::awaitable<controller_errc> controller::register_node(member node) {
+runtime::awaitable<controller_errc> controller::register_node_here(member node) {
     if (!is_leader()) {
         co_return controller_errc::not_controller;
     }
@@ -337,7 +488,7 @@ runtime::awaitable<controller_errc> controller::register_node(member node) {
     co_return co_await std::move(task);
 }
 
-runtime::awaitable<controller_errc> controller::delete_topic(std::string name) {
+runtime::awaitable<controller_errc> controller::delete_topic_here(std::string name) {
     if (!is_leader()) {
         co_return controller_errc::not_controller;
     }
@@ -348,7 +499,7 @@ runtime::awaitable<controller_errc> controller::delete_topic(std::string name) {
     co_return co_await std::move(task);
 }
 
-runtime::awaitable<controller_errc> controller::create_partitions(
+runtime::awaitable<controller_errc> controller::create_partitions_here(
     std::string name, int32_t total, std::vector<std::vector<model::node_id>> replicas) {
     if (!is_leader()) {
         co_return controller_errc::not_controller;
@@ -373,7 +524,7 @@ runtime::awaitable<controller_errc> controller::create_partitions(
     co_return co_await std::move(task);
 }
 
-runtime::awaitable<controller_errc> controller::set_topic_configs(
+runtime::awaitable<controller_errc> controller::set_topic_configs_here(
     std::string name, std::map<std::string, std::string> configs) {
     if (!is_leader()) {
         co_return controller_errc::not_controller;

@@ -4,6 +4,7 @@
 #include "cluster/raft_host.h"
 #include "cluster/raft_state_store.h"
 #include "cluster/topic_table.h"
+#include "rpc/client.h"
 #include "runtime/event.h"
 #include "runtime/gate.h"
 #include "runtime/smp.h"
@@ -22,10 +23,11 @@
 
 namespace cluster {
 
-// The internal RPC method by which a node asks the controller's leader to
-// record its addresses: the request is an encoded register_node_cmd, the
-// answer one byte, the controller_errc.
-inline constexpr uint16_t register_node_method = 2;
+// The internal RPC method by which a node hands a command to the
+// controller's leader: the request is an encoded topic_command; the answer
+// the controller_errc (one byte) and, for a producer id claim, where the
+// block claimed starts (8 bytes, big-endian).
+inline constexpr uint16_t controller_method = 2;
 
 // Why the controller refused a command.
 enum class controller_errc {
@@ -48,7 +50,10 @@ enum class controller_errc {
 // controller nodes (this node alone by default). The leader checks a
 // command against the topics as they stand and replicates it; every
 // replica applies committed commands, in log order, on every shard. At
-// start the log is applied the same way from its beginning.
+// start the log is applied the same way from its beginning. A command
+// given to a node that does not lead is sent to the leader over the
+// internal RPC (controller_method); with no leader known, or the leader
+// unreachable, it is refused with not_controller, for the caller to retry.
 class controller {
 public:
     using applier = std::function<runtime::awaitable<void>(const topic_command&)>;
@@ -75,6 +80,9 @@ public:
 
     // A peer's Raft batch for the controller group.
     void receive(raft::batch b) { _host.receive(std::move(b)); }
+    // A command a peer sent (controller_method); run here only if this
+    // node leads. The answer's bytes.
+    runtime::awaitable<base::iobuf> serve(base::iobuf request);
     bool is_leader() const { return _group && _group->is_leader(); }
     // Called whenever the controller's leader (as this node knows it) changes.
     void on_leadership(std::function<void(raft::node_id)> l) {
@@ -96,6 +104,8 @@ public:
 
     // Records a node's addresses (a no-op when they are recorded already).
     runtime::awaitable<controller_errc> register_node(member node);
+    // Proposes the cluster's id (a no-op once the log holds one).
+    runtime::awaitable<controller_errc> propose_cluster_id(std::string id);
 
     // A producer id never handed out before, on this node or any other;
     // nullopt when the metadata log cannot take the next block or this
@@ -114,6 +124,26 @@ private:
         model::offset last;
         std::unique_ptr<runtime::event> done;
     };
+
+    struct verdict {
+        controller_errc error{controller_errc::none};
+        // Where a producer id block claimed starts.
+        int64_t block_start{0};
+    };
+    // The command, here if this node leads, else by the leader.
+    runtime::awaitable<controller_errc> execute(topic_command cmd);
+    runtime::awaitable<controller_errc> run_here(topic_command cmd);
+    runtime::awaitable<verdict> forward(topic_command cmd);
+    // Leading: claims the next block of producer ids; where it starts.
+    runtime::awaitable<std::optional<int64_t>> claim_block();
+    runtime::awaitable<controller_errc> create_topic_here(topic_metadata topic);
+    runtime::awaitable<controller_errc> delete_topic_here(std::string name);
+    runtime::awaitable<controller_errc> create_partitions_here(
+        std::string name, int32_t total,
+        std::vector<std::vector<model::node_id>> replicas);
+    runtime::awaitable<controller_errc> set_topic_configs_here(
+        std::string name, std::map<std::string, std::string> configs);
+    runtime::awaitable<controller_errc> register_node_here(member node);
 
     runtime::awaitable<controller_errc> replicate(topic_command cmd,
                                                   const std::string& name);
@@ -154,6 +184,13 @@ private:
     std::unique_ptr<runtime::event> _commit_moved;
     std::list<apply_waiter> _waiters;
     runtime::gate _applying;
+    // Commands on their way to the leader: the connection to it (others,
+    // to leaders before, closed but kept until stop, as calls may still
+    // be finishing) and the calls in flight.
+    std::unique_ptr<rpc::client> _to_leader;
+    node_address _to_leader_at;
+    std::vector<std::unique_ptr<rpc::client>> _old_leaders;
+    runtime::gate _forwarding;
     bool _stopping{false};
     // Topics with a command between check and apply: a second command for
     // one of them is refused rather than checked against stale state.

@@ -30,11 +30,25 @@ struct register_node_cmd {
     bool operator==(const register_node_cmd&) const = default;
 };
 
-// The cluster's nodes, one copy per shard like the topic table, kept by
-// applying the metadata log's registrations in order.
+// The cluster's id, proposed by nodes from their data directories: the
+// first one the log holds is the cluster's, reported by every node.
+struct cluster_id_cmd {
+    std::string id;
+    bool operator==(const cluster_id_cmd&) const = default;
+};
+
+// The cluster's nodes and id, one copy per shard like the topic table,
+// kept by applying the metadata log's registrations in order.
 class members_table {
 public:
     void apply(const register_node_cmd& cmd) { _members[cmd.node.id()] = cmd.node; }
+    void apply(const cluster_id_cmd& cmd) {
+        if (_cluster_id.empty()) {
+            _cluster_id = cmd.id;
+        }
+    }
+    // Empty until the log holds one.
+    const std::string& cluster_id() const { return _cluster_id; }
 
     const member* find(model::node_id id) const {
         auto it = _members.find(id());
@@ -45,6 +59,7 @@ public:
 
 private:
     std::map<int32_t, member> _members;
+    std::string _cluster_id;
 };
 
 } // namespace cluster

@@ -58,6 +58,7 @@ void topic_table::apply(const topic_command& cmd) {
                    },
                    [](const allocate_producer_ids_cmd&) {},
                    [](const register_node_cmd&) {},
+                   [](const cluster_id_cmd&) {},
                },
                cmd);
 }

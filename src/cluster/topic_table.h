@@ -69,7 +69,8 @@ struct allocate_producer_ids_cmd {
 };
 using topic_command =
     std::variant<create_topic_cmd, delete_topic_cmd, create_partitions_cmd,
-                 set_topic_configs_cmd, allocate_producer_ids_cmd, register_node_cmd>;
+                 set_topic_configs_cmd, allocate_producer_ids_cmd, register_node_cmd,
+                 cluster_id_cmd>;
 
 // Every topic, as one shard sees it: a copy per shard, kept identical by
 // applying the same commands in the same order, so lookups on the request

@@ -1,7 +1,6 @@
 #include "node/node.h"
 
 #include "base/logger.h"
-#include "cluster/commands.h"
 #include "cluster/controller.h"
 #include "cluster/group_router.h"
 #include "cluster/partition_manager.h"
@@ -16,7 +15,6 @@
 #include "kafka/server/txn/txn_manager.h"
 #include "node/data_dir.h"
 #include "raft/wire.h"
-#include "rpc/client.h"
 #include "rpc/server.h"
 #include "runtime/gate.h"
 #include "runtime/memory_budget.h"
@@ -443,50 +441,35 @@ private:
         };
     }
 
-    // On shard 0: until the controller has this node's addresses as they
-    // are now, asks its leader to record them (or records them, leading),
-    // every half second.
+    // On shard 0: until the controller has a cluster id and this node's
+    // addresses as they are now, proposes them, every half second.
     runtime::awaitable<void> register_self() {
         runtime::gate_holder hold(_background);
         while (!_background.closing()) {
+            // The first node to get its id into the log names the cluster;
+            // the id precedes every registration in the log. Both are sent
+            // to the leader when this node does not lead.
+            auto named = cluster::controller_errc::none;
+            if (_controller->members().cluster_id().empty()) {
+                auto task = _controller->propose_cluster_id(_kafka_config.cluster_id);
+                named = co_await std::move(task);
+            }
             const auto* known = _controller->members().find(_self.id);
-            if (known != nullptr && *known == _self) {
-                log.info("registered with the controller as node {}", _self.id());
+            if (known != nullptr && *known == _self
+                && !_controller->members().cluster_id().empty()) {
+                log.info("registered with the controller as node {} of cluster {}",
+                         _self.id(), _controller->members().cluster_id());
                 co_return;
             }
-            auto leader = _controller->leader();
-            if (_controller->is_leader()) {
+            if (named == cluster::controller_errc::none) {
                 auto task = _controller->register_node(_self);
                 co_await std::move(task);
-            } else if (auto at = peers_of(_shards[0]->members)(leader)) {
-                rpc::client c(
-                    runtime::smp::instance().context(runtime::shard_id(0)).get_executor(),
-                    at->host, at->port);
-                auto payload = cluster::encode_command(cluster::register_node_cmd{_self});
-                auto call = c.call(cluster::register_node_method, std::move(payload),
-                                   std::chrono::seconds(2));
-                co_await std::move(call);
-                c.close();
             }
             _retry_timer.expires_after(std::chrono::milliseconds(500));
             boost::system::error_code ec;
             co_await _retry_timer.async_wait(
                 boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         }
-    }
-
-    // A peer's registration, for this node's controller to record if it
-    // leads; the answer is the controller's verdict (one byte).
-    runtime::awaitable<base::iobuf> registration(base::iobuf in) {
-        auto cmd = cluster::decode_command(in);
-        const auto* reg = cmd ? std::get_if<cluster::register_node_cmd>(&*cmd) : nullptr;
-        if (reg == nullptr || !_controller) {
-            throw std::runtime_error("not a registration");
-        }
-        auto task = _controller->register_node(reg->node);
-        auto verdict = co_await std::move(task);
-        uint8_t byte = static_cast<uint8_t>(verdict);
-        co_return base::iobuf::copy_of(std::span<const uint8_t>(&byte, 1));
     }
 
     // The controller's leader, told to every shard's table.
@@ -509,9 +492,15 @@ private:
                                   route_raft_batch(in);
                                   co_return base::iobuf{};
                               });
-        _rpc->register_method(cluster::register_node_method, [this](base::iobuf in) {
-            return registration(std::move(in));
-        });
+        _rpc->register_method(cluster::controller_method,
+                              [this](base::iobuf in) -> runtime::awaitable<base::iobuf> {
+                                  if (!_controller) {
+                                      throw std::runtime_error(
+                                          "the controller is not up");
+                                  }
+                                  auto task = _controller->serve(std::move(in));
+                                  co_return co_await std::move(task);
+                              });
         uint16_t port = 0;
         try {
             port = _rpc->listen(at.host, at.port);
@@ -595,6 +584,10 @@ private:
                     s.members.apply(*reg);
                     co_return;
                 }
+                if (const auto* id = std::get_if<cluster::cluster_id_cmd>(&cmd)) {
+                    s.members.apply(*id);
+                    co_return;
+                }
                 s.topics.apply(cmd);
                 std::string name =
                     std::visit([](const auto& c) { return topic_name(c); }, cmd);
@@ -631,6 +624,7 @@ private:
         return {};
     }
     static std::string topic_name(const cluster::register_node_cmd&) { return {}; }
+    static std::string topic_name(const cluster::cluster_id_cmd&) { return {}; }
 
     kafka::server_config _kafka_config;
     rpc_settings _rpc_settings;

@@ -8,11 +8,13 @@ and a node that is not a seed says why it cannot start."""
 import signal
 import time
 
+import kafka_wire as kw
 import pytest
 
 from conftest import HOST, free_port
 from test_clients import run_python_client
 from test_consumer_groups import wait_until
+from test_idempotence import init_producer_id
 
 NODES = (1, 2, 3)
 TOPIC = "replicated"
@@ -25,6 +27,7 @@ DESCRIBE = """
     md = a.list_topics(timeout=10)
     print(json.dumps({
         "brokers": sorted(md.brokers),
+        "cluster_id": md.cluster_id,
         "controller": md.controller_id,
         "topics": {name: {str(p.id): {"leader": p.leader, "replicas": sorted(p.replicas),
                                       "error": p.error.code() if p.error else 0}
@@ -93,16 +96,20 @@ def cluster(launcher):
     brokers = {n: launcher.start("--rpc-addr", f"{HOST}:{rpc[n]}", "--seeds", seeds,
                                  node_id=n)
                for n in NODES}
+    # Every node lists every node once they have all registered (the
+    # cluster's id is in the log by then).
+    for b in brokers.values():
+        wait_until(lambda b=b: describe(b.bootstrap)["brokers"] == list(NODES),
+                   f"node {b.node_id} listing three brokers", SETTLE_S)
     return brokers, seeds
 
 
 def test_three_nodes_form_a_cluster_replicate_and_survive_a_leaders_kill(cluster):
     brokers, _ = cluster
     everyone = ",".join(b.bootstrap for b in brokers.values())
-    # Every node lists every node once they have all registered.
-    for b in brokers.values():
-        wait_until(lambda b=b: describe(b.bootstrap)["brokers"] == list(NODES),
-                   f"node {b.node_id} listing three brokers", SETTLE_S)
+    # One cluster, one id, whichever node is asked.
+    ids = {describe(b.bootstrap)["cluster_id"] for b in brokers.values()}
+    assert len(ids) == 1, ids
     created = run_python_client(CREATE, everyone, f'[["{TOPIC}", 3, 3], ["too-many", 1, 4]]')
     assert created == {TOPIC: "ok", "too-many": "INVALID_REPLICATION_FACTOR"}
 
@@ -133,6 +140,33 @@ def test_three_nodes_form_a_cluster_replicate_and_survive_a_leaders_kill(cluster
     sent = run_python_client(PRODUCE, left, TOPIC, "90", "120")
     assert sent == {"errors": [], "left": 0}
     assert run_python_client(CONSUME, left, TOPIC) == list(range(120))
+
+
+def test_a_node_that_does_not_lead_the_controller_hands_it_what_it_is_asked(cluster):
+    brokers, _ = cluster
+    everyone = ",".join(b.bootstrap for b in brokers.values())
+    controller = wait_until(
+        lambda: describe(everyone)["controller"] in NODES and describe(everyone)["controller"],
+        "a controller", SETTLE_S)
+    followers = [b for n, b in brokers.items() if n != controller]
+    # Producer ids from every node, two of them asking the controller for
+    # blocks: all different.
+    ids = []
+    for b in brokers.values():
+        with b.connect() as conn:
+            ids += [init_producer_id(conn), init_producer_id(conn)]
+    assert len(set(ids)) == len(ids), ids
+    # A topic made through a follower: CreateTopics and auto-creation.
+    created = run_python_client(CREATE, followers[0].bootstrap, '[["via-follower", 2, 3]]')
+    assert created == {"via-follower": "ok"}
+    with followers[1].connect() as conn:
+        conn.call(kw.METADATA, 9, {"topics": [{"name": "auto-made"}],
+                                   "allow_auto_topic_creation": True})
+
+    def everywhere():
+        return all({"via-follower", "auto-made"} <= describe(b.bootstrap)["topics"].keys()
+                   for b in brokers.values())
+    wait_until(everywhere, "both topics on every node", SETTLE_S)
 
 
 def test_a_node_that_is_not_a_seed_says_it_cannot_join(launcher):

@@ -31,7 +31,8 @@ TEST(commands, every_command_round_trips) {
         set_topic_configs_cmd{"orders.v1", {{"a", "b"}}},
         allocate_producer_ids_cmd{int64_t{1} << 40},
         register_node_cmd{
-            {model::node_id(3), {"broker3.example", 9092}, {"10.0.0.3", 33145}}}};
+            {model::node_id(3), {"broker3.example", 9092}, {"10.0.0.3", 33145}}},
+        cluster_id_cmd{"ObiE6A4QhJXvM3o2xyauPA"}};
     for (const auto& c : cmds) {
         auto back = decode_command(encode_command(c));
         ASSERT_TRUE(back);

@@ -25,7 +25,7 @@ result describe_cluster(request_context& ctx) {
         response.error_message = "this listener describes brokers only";
         co_return encode_response(response, ctx.version());
     }
-    response.cluster_id = cfg.cluster_id;
+    response.cluster_id = cluster_id_of(ctx.node, cfg.cluster_id);
     response.controller_id = controller_id(ctx.node);
     for_each_broker(ctx.node, {cfg.advertised.host, cfg.advertised.port},
                     [&](int32_t id, const cluster::node_address& at) {

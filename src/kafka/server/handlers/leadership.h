@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 // What a node says of the cluster and of partition leadership: the
@@ -76,6 +77,16 @@ void for_each_broker(const backend& node, const cluster::node_address& self_addr
             }
         }
     }
+}
+
+// The cluster id Metadata and DescribeCluster report: the cluster's (the
+// first a node proposed to the controller), or this node's own until the
+// controller has applied one.
+inline const std::string& cluster_id_of(const backend& node, const std::string& own) {
+    if (node.members != nullptr && !node.members->cluster_id().empty()) {
+        return node.members->cluster_id();
+    }
+    return own;
 }
 
 // The controller Metadata and DescribeCluster report: the controller

@@ -36,7 +36,7 @@ result metadata(request_context& ctx) {
                         response.brokers.push_back(
                             {.node_id = id, .host = at.host, .port = at.port});
                     });
-    response.cluster_id = cfg.cluster_id;
+    response.cluster_id = cluster_id_of(ctx.node, cfg.cluster_id);
     response.controller_id = controller_id(ctx.node);
     const auto& topics = *ctx.node.topics;
     // v0 has no null list: an empty list there, like null later, means all.
