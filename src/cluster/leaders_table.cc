@@ -18,6 +18,16 @@ void leaders_table::set(std::string_view topic, int32_t partition, leader l) {
     partitions[static_cast<size_t>(partition)] = l;
 }
 
+void leaders_table::set_if_newer(std::string_view topic, int32_t partition, leader l) {
+    auto known = find(topic, partition);
+    if (known
+        && (known->term > l.term
+            || (known->term == l.term && known->node >= model::node_id(0)))) {
+        return;
+    }
+    set(topic, partition, l);
+}
+
 std::optional<leaders_table::leader> leaders_table::find(std::string_view topic,
                                                          int32_t partition) const {
     auto it = _leaders.find(topic);

@@ -25,6 +25,10 @@ public:
     };
 
     void set(std::string_view topic, int32_t partition, leader l);
+    // Another node's word on a partition this node may hold no replica
+    // of: taken only if newer (a later term) than what this table has, or
+    // if it has no leader for that term.
+    void set_if_newer(std::string_view topic, int32_t partition, leader l);
     std::optional<leader> find(std::string_view topic, int32_t partition) const;
     void remove_topic(std::string_view topic);
 

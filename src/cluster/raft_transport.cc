@@ -47,7 +47,11 @@ raft_transport::peer* raft_transport::peer_for(raft::node_id id) {
 }
 
 void raft_transport::send(const raft::batch& b) {
-    auto* p = peer_for(b.to);
+    send(b.to, raft_batch_method, raft::encode_batch(b));
+}
+
+void raft_transport::send(raft::node_id to, uint16_t method, base::iobuf payload) {
+    auto* p = peer_for(to);
     if (p == nullptr || clock::now() < p->quiet_until || _calls.closing()) {
         ++_dropped;
         return;
@@ -56,17 +60,17 @@ void raft_transport::send(const raft::batch& b) {
         ++_dropped;
         return;
     }
-    boost::asio::co_spawn(_shard, deliver(b.to, p, raft::encode_batch(b)),
+    boost::asio::co_spawn(_shard, deliver(to, p, method, std::move(payload)),
                           boost::asio::detached);
 }
 
 runtime::awaitable<void> raft_transport::deliver(raft::node_id to, peer* p,
-                                                 base::iobuf payload) {
+                                                 uint16_t method, base::iobuf payload) {
     // Entered by send().
     runtime::gate_holder hold(_calls);
     auto* client = p->client.get();
-    auto answered = co_await client->call(raft_batch_method, std::move(payload),
-                                          _options.call_timeout);
+    auto answered =
+        co_await client->call(method, std::move(payload), _options.call_timeout);
     if (_calls.closing() || client != p->client.get()) {
         co_return;
     }

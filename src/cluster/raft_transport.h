@@ -26,8 +26,8 @@ using peer_address = node_address;
 // A peer's address as this node knows it; none for a node it does not.
 using peer_directory = std::function<std::optional<peer_address>(raft::node_id)>;
 
-// Carries one shard's Raft batches to their peers over the internal RPC,
-// one connection per peer from this shard. Sending never waits: a batch
+// Carries one shard's Raft batches (and other one-way messages) to their
+// peers over the internal RPC, one connection per peer from this shard. Sending never waits: a batch
 // that cannot go (the peer unknown, unreachable, or not answering) is
 // dropped, as a lost packet, and Raft sends again. After a failure the
 // peer is left alone for a while, growing up to a second, so a dead node
@@ -48,6 +48,9 @@ public:
     raft_transport& operator=(const raft_transport&) = delete;
 
     void send(const raft::batch& b);
+    // Any one-way message: a call of `method` whose answer only tells
+    // whether the peer is reachable.
+    void send(raft::node_id to, uint16_t method, base::iobuf payload);
     // Closes every connection and waits for the calls in flight.
     runtime::awaitable<void> stop();
 
@@ -63,7 +66,8 @@ private:
         std::chrono::milliseconds backoff{0};
     };
     peer* peer_for(raft::node_id id);
-    runtime::awaitable<void> deliver(raft::node_id to, peer* p, base::iobuf payload);
+    runtime::awaitable<void> deliver(raft::node_id to, peer* p, uint16_t method,
+                                     base::iobuf payload);
 
     boost::asio::any_io_executor _shard;
     peer_directory _peers;

@@ -3,6 +3,7 @@
 #include "base/logger.h"
 #include "cluster/controller.h"
 #include "cluster/group_router.h"
+#include "cluster/leader_broadcast.h"
 #include "cluster/partition_manager.h"
 #include "cluster/topic_table.h"
 #include "config/endpoint.h"
@@ -242,6 +243,7 @@ public:
             s->partitions->start();
         });
         co_await std::move(open_partitions);
+        co_await runtime::submit_to(runtime::shard_id(0), [this] { start_broadcast(); });
         // Peers may need this node's vote before its controller has applied
         // the metadata log.
         co_await runtime::submit_to(runtime::shard_id(0), [this] { listen_rpc(); });
@@ -361,6 +363,9 @@ public:
                                     [this]() -> runtime::awaitable<void> {
                                         _retry_timer.cancel();
                                         co_await _background.close();
+                                        if (_broadcast) {
+                                            co_await _broadcast->stop();
+                                        }
                                         if (_rpc) {
                                             co_await _rpc->stop();
                                             _rpc.reset();
@@ -472,6 +477,44 @@ private:
         }
     }
 
+    // On shard 0: this node's leaderships, told to the other nodes.
+    void start_broadcast() {
+        auto* members = &_shards[0]->members;
+        auto peers = [members, seeds = _rpc_settings.seeds] {
+            std::vector<raft::node_id> out;
+            for (const auto& [id, m] : members->all()) {
+                out.emplace_back(id);
+            }
+            for (const auto& v : seeds) {
+                if (members->find(raft::node_id(v.id)) == nullptr) {
+                    out.emplace_back(v.id);
+                }
+            }
+            return out;
+        };
+        _broadcast = std::make_unique<cluster::leader_broadcast>(
+            runtime::smp::instance().context(runtime::shard_id(0)).get_executor(),
+            _kafka_config.node_id, std::move(peers), peers_of(*members));
+        _broadcast->start();
+    }
+
+    // Another node's leaderships, told to every shard's table.
+    void learn_leaders(const base::iobuf& in) {
+        auto all = cluster::decode_leaderships(in);
+        if (!all) {
+            throw std::runtime_error("a malformed list of leaderships");
+        }
+        for (unsigned i = 0; i < _leaders.size(); ++i) {
+            auto* table = _leaders[i].get();
+            boost::asio::post(runtime::smp::instance().context(runtime::shard_id(i)),
+                              [table, all = *all] {
+                                  for (const auto& l : all) {
+                                      table->set_if_newer(l.topic, l.partition, l.leader);
+                                  }
+                              });
+        }
+    }
+
     // The controller's leader, told to every shard's table.
     void publish_controller(raft::node_id leader) {
         for (unsigned i = 0; i < _leaders.size(); ++i) {
@@ -490,6 +533,11 @@ private:
         _rpc->register_method(cluster::raft_batch_method,
                               [this](base::iobuf in) -> runtime::awaitable<base::iobuf> {
                                   route_raft_batch(in);
+                                  co_return base::iobuf{};
+                              });
+        _rpc->register_method(cluster::leaders_method,
+                              [this](base::iobuf in) -> runtime::awaitable<base::iobuf> {
+                                  learn_leaders(in);
                                   co_return base::iobuf{};
                               });
         _rpc->register_method(cluster::controller_method,
@@ -556,7 +604,7 @@ private:
     }
 
     // A partition's new leader, told to every shard's table in the order
-    // its owner saw them.
+    // its owner saw them, and to the other nodes when this one leads it.
     void publish_leader(const std::string& topic, int32_t p,
                         cluster::leaders_table::leader l) {
         for (unsigned i = 0; i < _leaders.size(); ++i) {
@@ -564,6 +612,12 @@ private:
             boost::asio::post(runtime::smp::instance().context(runtime::shard_id(i)),
                               [table, topic, p, l] { table->set(topic, p, l); });
         }
+        boost::asio::post(runtime::smp::instance().context(runtime::shard_id(0)),
+                          [this, topic, p, l] {
+                              if (_broadcast) {
+                                  _broadcast->local_change(topic, p, l);
+                              }
+                          });
     }
 
     // A committed metadata command, applied on every shard in turn.
@@ -645,6 +699,7 @@ private:
     // Shard 0's: the internal RPC server, and where it sends each group.
     std::unique_ptr<rpc::server> _rpc;
     cluster::group_router _router;
+    std::unique_ptr<cluster::leader_broadcast> _broadcast;
     // Shard 0's: the addresses this node registers, and the registration
     // loop's pacing and gate.
     cluster::node_address _rpc_advertised;

@@ -169,6 +169,24 @@ def test_a_node_that_does_not_lead_the_controller_hands_it_what_it_is_asked(clus
     wait_until(everywhere, "both topics on every node", SETTLE_S)
 
 
+def test_every_node_knows_the_leaders_of_partitions_it_holds_no_replica_of(cluster):
+    brokers, _ = cluster
+    everyone = ",".join(b.bootstrap for b in brokers.values())
+    assert run_python_client(CREATE, everyone, '[["spread", 3, 1]]') == {"spread": "ok"}
+
+    def led_everywhere():
+        views = [describe(b.bootstrap)["topics"].get("spread") for b in brokers.values()]
+        return all(v and all(p["leader"] in NODES for p in v.values()) for v in views) \
+            and views
+    views = wait_until(led_everywhere, "every node knowing every leader", SETTLE_S)
+    # One replica each, on three different nodes, and every node says the same.
+    assert sorted(p["replicas"][0] for p in views[0].values()) == list(NODES), views
+    assert all(v == views[0] for v in views), views
+    sent = run_python_client(PRODUCE, everyone, "spread", "0", "30")
+    assert sent == {"errors": [], "left": 0}
+    assert run_python_client(CONSUME, everyone, "spread") == list(range(30))
+
+
 def test_a_node_that_is_not_a_seed_says_it_cannot_join(launcher):
     seeds = f"1@{HOST}:{free_port()},2@{HOST}:{free_port()}"
     run = launcher.run_to_exit("--seeds", seeds, node_id=7)
