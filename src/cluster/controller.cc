@@ -9,6 +9,8 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <array>
 #include <stdexcept>
@@ -194,10 +196,11 @@ runtime::awaitable<storage::result<model::offset>> controller::apply_read(
                 // believed when it asked.
                 int64_t start = std::max(_producer_ids_end, ids->end - producer_id_block);
                 _producer_ids_end = start + producer_id_block;
-                // Kept for the claimant to find (a few: a claimant reads
-                // its own right after the apply).
+                // Kept for the claimant to find (bounded: a claimant reads
+                // its own right after the apply, and claims come in blocks
+                // of a thousand ids).
                 _claims[batch.base_offset()()] = start;
-                if (_claims.size() > 16) {
+                if (_claims.size() > 1024) {
                     _claims.erase(_claims.begin());
                 }
                 continue;
@@ -283,7 +286,8 @@ runtime::awaitable<controller_errc> controller::commit(topic_command cmd) {
 }
 
 runtime::awaitable<std::optional<int64_t>> controller::claim_block() {
-    if (!is_leader()) {
+    auto ready = caught_up();
+    if (!co_await std::move(ready)) {
         co_return std::nullopt;
     }
     topic_command claim =
@@ -354,6 +358,26 @@ runtime::awaitable<controller_errc> controller::propose_cluster_id(std::string i
     return execute(cluster_id_cmd{std::move(id)});
 }
 
+runtime::awaitable<bool> controller::caught_up() {
+    // A new leader commits an entry of its own term first, and with it
+    // every entry before; until then it has not applied them all.
+    for (int waited = 0; is_leader() && !_stopping; ++waited) {
+        const auto& core = _group->core();
+        auto commit = core.commit_index();
+        if (core.log().term_at(commit) == core.term() && _applied_next() > commit()) {
+            co_return true;
+        }
+        if (waited == 500) {
+            break; // 5 s: the caller is told to retry
+        }
+        boost::asio::steady_timer pause(_shard, std::chrono::milliseconds(10));
+        boost::system::error_code ec;
+        co_await pause.async_wait(
+            boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    }
+    co_return false;
+}
+
 runtime::awaitable<controller_errc> controller::execute(topic_command cmd) {
     if (is_leader()) {
         auto here = run_here(std::move(cmd));
@@ -365,6 +389,10 @@ runtime::awaitable<controller_errc> controller::execute(topic_command cmd) {
 }
 
 runtime::awaitable<controller_errc> controller::run_here(topic_command cmd) {
+    auto ready = caught_up();
+    if (!co_await std::move(ready)) {
+        co_return controller_errc::not_controller;
+    }
     if (auto* c = std::get_if<create_topic_cmd>(&cmd)) {
         auto task = create_topic_here(std::move(c->topic));
         co_return co_await std::move(task);
@@ -512,6 +540,11 @@ runtime::awaitable<controller_errc> controller::create_partitions_here(
         co_return controller_errc::invalid_partitions;
     }
     // Replicas as many as the topic's first partition has.
+    if (!replicas.empty()
+        && replicas.size() != static_cast<size_t>(total - t->partitions)) {
+        // Checked by the asking node against its own (maybe stale) topics.
+        co_return controller_errc::invalid_replica_assignment;
+    }
     if (replicas.empty()) {
         auto rf = static_cast<int16_t>(t->replicas_of(0, _settings.self).size());
         auto placed = place(t->id, t->partitions, total - t->partitions, rf);

@@ -42,6 +42,8 @@ enum class controller_errc {
     not_controller,
     // More replicas asked for than the cluster has nodes.
     invalid_replication_factor,
+    // Replica lists that do not match the partitions they are for.
+    invalid_replica_assignment,
 };
 
 // The data-plane controller: Raft group 0 over the metadata log
@@ -130,6 +132,10 @@ private:
         // Where a producer id block claimed starts.
         int64_t block_start{0};
     };
+    // True once this node leads and has applied every entry committed
+    // before its term (so commands are checked against the cluster's
+    // state); false when it does not lead, or not within 5 s.
+    runtime::awaitable<bool> caught_up();
     // The command, here if this node leads, else by the leader.
     runtime::awaitable<controller_errc> execute(topic_command cmd);
     runtime::awaitable<controller_errc> run_here(topic_command cmd);

@@ -89,6 +89,11 @@ void leader_broadcast::local_change(const std::string& topic, int32_t partition,
     _pending.push_back({topic, partition, l});
 }
 
+void leader_broadcast::forget_topic(const std::string& topic) {
+    std::erase_if(_mine, [&](const auto& e) { return e.first.first == topic; });
+    std::erase_if(_pending, [&](const leadership& l) { return l.topic == topic; });
+}
+
 void leader_broadcast::start() {
     if (_running.try_enter()) {
         boost::asio::co_spawn(_timer.get_executor(), run(), boost::asio::detached);

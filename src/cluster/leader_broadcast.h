@@ -57,6 +57,8 @@ public:
     // A local replica's view of its partition's leadership changed.
     void local_change(const std::string& topic, int32_t partition,
                       leaders_table::leader l);
+    // A deleted topic: its partitions are no longer told.
+    void forget_topic(const std::string& topic);
 
     void start();
     runtime::awaitable<void> stop();

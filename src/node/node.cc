@@ -507,9 +507,16 @@ private:
         for (unsigned i = 0; i < _leaders.size(); ++i) {
             auto* table = _leaders[i].get();
             boost::asio::post(runtime::smp::instance().context(runtime::shard_id(i)),
-                              [table, all = *all] {
+                              [table, topics = &_shards[i]->topics, all = *all] {
                                   for (const auto& l : all) {
-                                      table->set_if_newer(l.topic, l.partition, l.leader);
+                                      // Only partitions this node knows of:
+                                      // not a deleted topic's, nor garbage.
+                                      const auto* t = topics->find(l.topic);
+                                      if (t != nullptr && l.partition >= 0
+                                          && l.partition < t->partitions) {
+                                          table->set_if_newer(l.topic, l.partition,
+                                                              l.leader);
+                                      }
                                   }
                               });
         }
@@ -657,6 +664,9 @@ private:
         auto barrier = runtime::invoke_on_all([this, &cmd](runtime::shard_id id) {
             if (const auto* del = std::get_if<cluster::delete_topic_cmd>(&cmd)) {
                 _leaders[id()]->remove_topic(del->name);
+                if (id == runtime::shard_id(0) && _broadcast) {
+                    _broadcast->forget_topic(del->name);
+                }
             }
         });
         co_await std::move(barrier);

@@ -50,6 +50,14 @@ CREATE = """
     print(json.dumps(out))
 """
 
+DELETE = """
+    import json, sys
+    from confluent_kafka.admin import AdminClient
+    a = AdminClient({"bootstrap.servers": sys.argv[1]})
+    a.delete_topics([sys.argv[2]], operation_timeout=10)[sys.argv[2]].result(20)
+    print(json.dumps("ok"))
+"""
+
 PRODUCE = """
     import json, sys
     from confluent_kafka import Producer
@@ -185,6 +193,17 @@ def test_every_node_knows_the_leaders_of_partitions_it_holds_no_replica_of(clust
     sent = run_python_client(PRODUCE, everyone, "spread", "0", "30")
     assert sent == {"errors": [], "left": 0}
     assert run_python_client(CONSUME, everyone, "spread") == list(range(30))
+    # Deleted and made again: no node keeps naming the old leaders.
+    run_python_client(DELETE, everyone, "spread")
+    wait_until(lambda: all("spread" not in describe(b.bootstrap)["topics"]
+                           for b in brokers.values()), "the topic gone everywhere", SETTLE_S)
+    assert run_python_client(CREATE, everyone, '[["spread", 3, 1]]') == {"spread": "ok"}
+
+    def own_leaders_everywhere():
+        views = [describe(b.bootstrap)["topics"].get("spread") for b in brokers.values()]
+        return all(v and all(p["leader"] == p["replicas"][0] for p in v.values())
+                   for v in views)
+    wait_until(own_leaders_everywhere, "the new partitions' own leaders everywhere", SETTLE_S)
 
 
 def test_a_node_that_is_not_a_seed_says_it_cannot_join(launcher):

@@ -70,6 +70,16 @@ result metadata(request_context& ctx) {
                     continue;
                 }
                 t = topics.find(*want.name);
+                if (t == nullptr) {
+                    // Made by the controller's leader, not applied here yet:
+                    // as Kafka says of a topic being created.
+                    protocol::metadata_response::topic out;
+                    out.error_code =
+                        static_cast<int16_t>(error_code::leader_not_available);
+                    out.name = want.name;
+                    response.topics.push_back(std::move(out));
+                    continue;
+                }
             } else {
                 protocol::metadata_response::topic out;
                 out.error_code =

@@ -163,6 +163,8 @@ error_code to_error_code(cluster::controller_errc e) {
             return error_code::not_controller;
         case cluster::controller_errc::invalid_replication_factor:
             return error_code::invalid_replication_factor;
+        case cluster::controller_errc::invalid_replica_assignment:
+            return error_code::invalid_replica_assignment;
     }
     return error_code::unknown_server_error;
 }
