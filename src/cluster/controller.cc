@@ -447,7 +447,10 @@ runtime::awaitable<controller::verdict> controller::forward(topic_command cmd) {
         client->call(controller_method, encode_command(cmd), std::chrono::seconds(10));
     auto answer = co_await std::move(call);
     auto bytes = answer ? answer->to_vector() : std::vector<uint8_t>{};
-    if (bytes.size() != 9) {
+    // A peer's answer is checked like any input: a size or a verdict we do
+    // not know is taken as "ask again".
+    if (bytes.size() != 9
+        || bytes[0] > static_cast<uint8_t>(controller_errc::invalid_replica_assignment)) {
         co_return verdict{controller_errc::not_controller};
     }
     co_return verdict{static_cast<controller_errc>(bytes[0]),

@@ -42,7 +42,8 @@ enum class controller_errc {
     not_controller,
     // More replicas asked for than the cluster has nodes.
     invalid_replication_factor,
-    // Replica lists that do not match the partitions they are for.
+    // Replica lists that do not match the partitions they are for. Keep
+    // last: forward() refuses a peer's verdict beyond it.
     invalid_replica_assignment,
 };
 

@@ -59,6 +59,8 @@ public:
                       leaders_table::leader l);
     // A deleted topic: its partitions are no longer told.
     void forget_topic(const std::string& topic);
+    // How many partitions this node tells it leads.
+    size_t leading() const { return _mine.size(); }
 
     void start();
     runtime::awaitable<void> stop();

@@ -46,27 +46,33 @@ raft_transport::peer* raft_transport::peer_for(raft::node_id id) {
     return p.get();
 }
 
+raft_transport::peer* raft_transport::ready(raft::node_id to) {
+    auto* p = peer_for(to);
+    if (p == nullptr || clock::now() < p->quiet_until || !_calls.try_enter()) {
+        return nullptr;
+    }
+    return p;
+}
+
 void raft_transport::send(const raft::batch& b) {
-    send(b.to, raft_batch_method, raft::encode_batch(b));
+    // Checked first: a batch for a peer left alone is not even encoded.
+    if (auto* p = ready(b.to)) {
+        boost::asio::co_spawn(_shard,
+                              deliver(b.to, p, raft_batch_method, raft::encode_batch(b)),
+                              boost::asio::detached);
+    }
 }
 
 void raft_transport::send(raft::node_id to, uint16_t method, base::iobuf payload) {
-    auto* p = peer_for(to);
-    if (p == nullptr || clock::now() < p->quiet_until || _calls.closing()) {
-        ++_dropped;
-        return;
+    if (auto* p = ready(to)) {
+        boost::asio::co_spawn(_shard, deliver(to, p, method, std::move(payload)),
+                              boost::asio::detached);
     }
-    if (!_calls.try_enter()) {
-        ++_dropped;
-        return;
-    }
-    boost::asio::co_spawn(_shard, deliver(to, p, method, std::move(payload)),
-                          boost::asio::detached);
 }
 
 runtime::awaitable<void> raft_transport::deliver(raft::node_id to, peer* p,
                                                  uint16_t method, base::iobuf payload) {
-    // Entered by send().
+    // Entered by ready().
     runtime::gate_holder hold(_calls);
     auto* client = p->client.get();
     auto answered =
@@ -78,7 +84,6 @@ runtime::awaitable<void> raft_transport::deliver(raft::node_id to, peer* p,
         p->backoff = std::chrono::milliseconds(0);
         co_return;
     }
-    ++_dropped;
     if (answered.code() == rpc::errc::overloaded) {
         co_return;
     }

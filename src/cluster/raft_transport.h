@@ -54,9 +54,6 @@ public:
     // Closes every connection and waits for the calls in flight.
     runtime::awaitable<void> stop();
 
-    // Batches dropped so far (for tests and metrics).
-    uint64_t dropped() const { return _dropped; }
-
 private:
     using clock = std::chrono::steady_clock;
     struct peer {
@@ -66,6 +63,9 @@ private:
         std::chrono::milliseconds backoff{0};
     };
     peer* peer_for(raft::node_id id);
+    // The peer, with the gate entered for a call to it; null when the
+    // message is to be dropped (unknown, left alone, or stopping).
+    peer* ready(raft::node_id to);
     runtime::awaitable<void> deliver(raft::node_id to, peer* p, uint16_t method,
                                      base::iobuf payload);
 
@@ -77,7 +77,6 @@ private:
     // their failed calls may still be finishing.
     std::vector<std::unique_ptr<rpc::client>> _retired;
     runtime::gate _calls;
-    uint64_t _dropped{0};
 };
 
 } // namespace cluster

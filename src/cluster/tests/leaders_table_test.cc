@@ -2,6 +2,8 @@
 #include "cluster/leaders_table.h"
 #include "cluster/raft_state_store.h"
 
+#include <boost/asio/io_context.hpp>
+
 #include <gtest/gtest.h>
 
 namespace cluster {
@@ -54,6 +56,22 @@ TEST(leader_broadcast, leaderships_round_trip_and_garbage_is_refused) {
     }
     raw.push_back(0);
     EXPECT_FALSE(decode_leaderships(base::iobuf::copy_of(raw)));
+}
+
+TEST(leader_broadcast, tells_only_what_this_node_leads_of_live_topics) {
+    boost::asio::io_context io;
+    leader_broadcast b(io.get_executor(), model::node_id(1),
+                       [] { return std::vector<raft::node_id>{}; }, {});
+    b.local_change("a", 0, {model::node_id(1), model::term_id(2)});
+    b.local_change("a", 1, {model::node_id(1), model::term_id(2)});
+    b.local_change("b", 0, {model::node_id(1), model::term_id(5)});
+    EXPECT_EQ(b.leading(), 3u);
+    // Led elsewhere now, or its topic deleted: no longer told (a deleted
+    // topic's old leader would otherwise hide a new topic's of that name).
+    b.local_change("a", 1, {model::node_id(2), model::term_id(3)});
+    EXPECT_EQ(b.leading(), 2u);
+    b.forget_topic("b");
+    EXPECT_EQ(b.leading(), 1u);
 }
 
 TEST(raft_state_store, keys_name_their_group) {
